@@ -1,0 +1,125 @@
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace AdminPortal.App.Data;
+
+/// <summary>Registers the portal's data access: one provider, a scoped context factory, the tenant context.</summary>
+public static class DatabaseSetup
+{
+    public const string HistoryTable = "migration_status";
+
+    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
+    {
+        var options = ReadOptions(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddPortalData(options);
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    public static DatabaseOptions ReadOptions(IConfiguration configuration, string contentRoot)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        options.ConnectionString ??= configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            options.ConnectionString = SqliteFileUnder(contentRoot, options.ConnectionString ?? DatabaseOptions.DefaultSqliteConnectionString);
+        }
+        else if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException(
+                "Database:Provider is Postgres but there is no connection string. Set ConnectionStrings:Portal " +
+                "(environment variable ConnectionStrings__Portal), e.g. Host=127.0.0.1;Database=adminportal;Username=portal;Password=...");
+        }
+
+        return options;
+    }
+
+    /// <summary>Makes a relative SQLite file path relative to the content root and creates its folder.</summary>
+    private static string SqliteFileUnder(string contentRoot, string connectionString)
+    {
+        var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (sqlite.DataSource != ":memory:" && sqlite.Mode != Microsoft.Data.Sqlite.SqliteOpenMode.Memory && !Path.IsPathRooted(sqlite.DataSource))
+        {
+            sqlite.DataSource = Path.Combine(contentRoot, sqlite.DataSource);
+        }
+
+        if (Path.GetDirectoryName(sqlite.DataSource) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        return sqlite.ToString();
+    }
+
+    public static IServiceCollection AddPortalData(this IServiceCollection services, DatabaseOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddScoped<TenantContext>();
+        // Scoped, not singleton: each context must see its own circuit's tenant.
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                services.AddDbContextFactory<SqlitePortalDbContext>(builder => Configure(builder, options), ServiceLifetime.Scoped);
+                services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<SqlitePortalDbContext>>();
+                break;
+            case DatabaseProvider.Postgres:
+                services.AddDbContextFactory<PostgresPortalDbContext>(builder => Configure(builder, options), ServiceLifetime.Scoped);
+                services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<PostgresPortalDbContext>>();
+                break;
+        }
+
+        services.AddScoped<DatabaseCommands>();
+        return services;
+    }
+
+    public static DbContextOptions<TContext> CreateOptions<TContext>(DatabaseOptions options) where TContext : PortalDbContext
+    {
+        var builder = new DbContextOptionsBuilder<TContext>();
+        Configure(builder, options);
+        return builder.Options;
+    }
+
+    private static void Configure(DbContextOptionsBuilder builder, DatabaseOptions options)
+    {
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                builder.UseSqlite(options.ConnectionString, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
+                break;
+            case DatabaseProvider.Postgres:
+                // The retrying strategy covers SQLSTATE 40001, which CockroachDB returns for serialization conflicts.
+                builder.UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsHistoryTable(HistoryTable).EnableRetryOnFailure());
+                if (options.SkipMigrationLock)
+                {
+                    builder.ReplaceService<IHistoryRepository, UnlockedNpgsqlHistoryRepository>();
+                }
+
+                break;
+        }
+
+        builder.UseSnakeCaseNamingConvention();
+        // Posts and mappings are filtered through their site and user, which are filtered the same way; the warning
+        // about required navigations to filtered entities does not apply.
+        builder.ConfigureWarnings(w => w.Ignore(CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning));
+        // Capped counts (Take(10001).Count()) need no order; grids always order by their keyset.
+        builder.ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+    }
+}
+
+/// <summary>
+/// Creates contexts only after the circuit's tenant is resolved, so that a service can never query with an
+/// unresolved tenant by accident (an unresolved tenant sees nothing).
+/// </summary>
+public sealed class PortalDbContextFactory<TContext>(IDbContextFactory<TContext> inner, TenantContext tenant) : IDbContextFactory<PortalDbContext>
+    where TContext : PortalDbContext
+{
+    public PortalDbContext CreateDbContext() => inner.CreateDbContext();
+
+    public async Task<PortalDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
+    {
+        await tenant.ResolveAsync();
+        return await inner.CreateDbContextAsync(cancellationToken);
+    }
+}

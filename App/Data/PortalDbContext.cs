@@ -1,0 +1,266 @@
+using System.Reflection;
+using System.Text.Json;
+using AdminPortal.App.Features.Audit;
+using AdminPortal.App.Features.Customers;
+using AdminPortal.App.Features.IdentityProviders;
+using AdminPortal.App.Features.Posts;
+using AdminPortal.App.Features.Sites;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+
+namespace AdminPortal.App.Data;
+
+/// <summary>
+/// The one model of the portal. Provider subclasses (<see cref="SqlitePortalDbContext"/>,
+/// <see cref="PostgresPortalDbContext"/>) exist only so that each provider has its own migration set.
+/// </summary>
+/// <remarks>
+/// Tenant isolation lives here, not in queries: every tenant-owned table has a named <c>Tenant</c> query filter
+/// fed by the circuit's <see cref="TenantContext"/>, and <see cref="SaveChangesAsync(bool, CancellationToken)"/>
+/// refuses any row outside it. Every mutation writes an <see cref="AuditEntry"/> in the same transaction.
+/// </remarks>
+public abstract class PortalDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
+{
+    public const string TenantFilter = "Tenant";
+    public const string SoftDeleteFilter = "SoftDelete";
+
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<Site> Sites => Set<Site>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Post> Posts => Set<Post>();
+    public DbSet<CiamSystem> CiamSystems => Set<CiamSystem>();
+    public DbSet<UserCiamMapping> UserCiamMappings => Set<UserCiamMapping>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    public TenantScope Tenant => tenant.Current;
+
+    /// <summary>Off only for bulk demo seeding, which writes one summary entry instead of one per row.</summary>
+    internal bool WriteAuditEntries { get; set; } = true;
+
+    private readonly Dictionary<object, string> auditActions = new(ReferenceEqualityComparer.Instance);
+
+    // Read by the query filters. EF evaluates them per query against this instance, so they follow the circuit.
+    private bool TenantAllCustomers => tenant.Current.AllCustomers;
+    private long? TenantCustomerId => tenant.Current.CustomerId;
+    private long? TenantSiteId => tenant.Current.SiteId;
+
+    /// <summary>Names the audit action of the next save for this entity (e.g. "publish"); the default is created/updated/deleted.</summary>
+    public void SetAuditAction(object entity, string action) => auditActions[entity] = action;
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly, type => type.Namespace?.StartsWith("AdminPortal.App.Features", StringComparison.Ordinal) == true);
+
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IHasId).IsAssignableFrom(e.ClrType)))
+        {
+            modelBuilder.Entity(entityType.ClrType).Property(nameof(IHasId.Id)).HasValueGenerator<TimeOrderedIdGenerator>();
+            if (typeof(IVersioned).IsAssignableFrom(entityType.ClrType))
+            {
+                modelBuilder.Entity(entityType.ClrType).Property(nameof(IVersioned.Version)).IsConcurrencyToken();
+            }
+        }
+
+        modelBuilder.Entity<Customer>().HasQueryFilter(TenantFilter, c => TenantAllCustomers || c.Id == TenantCustomerId);
+        modelBuilder.Entity<Site>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (s.CustomerId == TenantCustomerId && (TenantSiteId == null || s.Id == TenantSiteId)));
+        modelBuilder.Entity<User>().HasQueryFilter(TenantFilter, u => TenantAllCustomers || (u.CustomerId == TenantCustomerId && (TenantSiteId == null || u.SiteId == TenantSiteId)));
+        modelBuilder.Entity<Post>()
+            .HasQueryFilter(TenantFilter, p => TenantAllCustomers || (p.Site!.CustomerId == TenantCustomerId && (TenantSiteId == null || p.SiteId == TenantSiteId)))
+            .HasQueryFilter(SoftDeleteFilter, p => p.DeletedAt == null);
+        // Platform-wide providers (no customer) are visible, read-only, to every tenant.
+        modelBuilder.Entity<CiamSystem>().HasQueryFilter(TenantFilter, c => TenantAllCustomers || (TenantCustomerId != null && (c.CustomerId == null || c.CustomerId == TenantCustomerId)));
+        modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || m.User!.CustomerId == TenantCustomerId);
+        modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
+    }
+
+    /// <summary>Synchronous saves are not supported: the tenant checks and the audit query the database.</summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("Use SaveChangesAsync: saving checks tenant ownership and writes the audit log.");
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        DateTime now = DateTime.UtcNow;
+        var changed = ChangeTracker.Entries()
+            .Where(e => e.State is (EntityState.Added or EntityState.Modified or EntityState.Deleted) && e.Entity is not AuditEntry)
+            .ToList();
+
+        var owners = await ResolveOwnersAsync(changed, cancellationToken);
+        foreach (var entry in changed)
+        {
+            StampRow(entry, now);
+        }
+
+        if (WriteAuditEntries)
+        {
+            foreach (var entry in changed)
+            {
+                AuditLog.Add(CreateAuditEntry(entry, owners[entry], now));
+            }
+        }
+
+        auditActions.Clear();
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finds the customer each changed row belongs to, before and after the change, and refuses the save when either
+    /// is outside the circuit's tenant. Ownership through a site or a user is checked against the filtered sets, so a
+    /// row that the circuit cannot see cannot be written either.
+    /// </summary>
+    private async Task<Dictionary<EntityEntry, long?>> ResolveOwnersAsync(List<EntityEntry> changed, CancellationToken cancellationToken)
+    {
+        var scope = Tenant;
+        var owners = new Dictionary<EntityEntry, long?>();
+        var siteIds = new HashSet<long>();
+        var userIds = new HashSet<long>();
+        foreach (var entry in changed)
+        {
+            foreach (var values in ValuesToCheck(entry))
+            {
+                switch (entry.Entity)
+                {
+                    case Post: siteIds.Add((long)values[nameof(Post.SiteId)]!); break;
+                    case UserCiamMapping: userIds.Add((long)values[nameof(UserCiamMapping.UserId)]!); break;
+                }
+            }
+        }
+
+        // Sites and users added in this same save own their posts and mappings (and are themselves checked below);
+        // the rest come from one query each, whatever the number of rows: the filters answer which are in scope.
+        var siteOwners = changed.Where(e => e.Entity is Site && e.State == EntityState.Added).Select(e => (Site)e.Entity).ToDictionary(s => s.Id, s => s.CustomerId);
+        var userOwners = changed.Where(e => e.Entity is User && e.State == EntityState.Added).Select(e => (User)e.Entity).ToDictionary(u => u.Id, u => u.CustomerId);
+        siteIds.ExceptWith(siteOwners.Keys);
+        userIds.ExceptWith(userOwners.Keys);
+        if (siteIds.Count > 0)
+        {
+            foreach (var site in await Sites.AsNoTracking().Where(s => siteIds.Contains(s.Id)).Select(s => new { s.Id, s.CustomerId }).ToListAsync(cancellationToken))
+            {
+                siteOwners[site.Id] = site.CustomerId;
+            }
+        }
+
+        if (userIds.Count > 0)
+        {
+            foreach (var user in await Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).Select(u => new { u.Id, u.CustomerId }).ToListAsync(cancellationToken))
+            {
+                userOwners[user.Id] = user.CustomerId;
+            }
+        }
+
+        foreach (var entry in changed)
+        {
+            long? owner = null;
+            foreach (var values in ValuesToCheck(entry))
+            {
+                owner = entry.Entity switch
+                {
+                    Customer => (long)values[nameof(Customer.Id)]!,
+                    ICustomerOwned => (long)values[nameof(ICustomerOwned.CustomerId)]!,
+                    CiamSystem => (long?)values[nameof(CiamSystem.CustomerId)],
+                    Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
+                    UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
+                    _ => throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} has no tenant rule: add one to PortalDbContext."),
+                };
+
+                if (!scope.AllCustomers && (owner is null || owner != scope.CustomerId || (entry.Entity is Customer && entry.State == EntityState.Added)))
+                {
+                    Refuse(entry);
+                }
+            }
+
+            owners[entry] = owner;
+        }
+
+        return owners;
+    }
+
+    private static IEnumerable<PropertyValues> ValuesToCheck(EntityEntry entry) => entry.State switch
+    {
+        EntityState.Added => [entry.CurrentValues],
+        EntityState.Deleted => [entry.OriginalValues],
+        _ => [entry.OriginalValues, entry.CurrentValues],
+    };
+
+    private long Refuse(EntityEntry entry) =>
+        throw new CrossTenantWriteException($"{Tenant.Actor} may not write {entry.Metadata.ClrType.Name} {entry.Property(nameof(IHasId.Id)).CurrentValue}: it belongs to another tenant.");
+
+    private static void StampRow(EntityEntry entry, DateTime now)
+    {
+        if (entry.Entity is IHasTimestamps stamped)
+        {
+            if (entry.State == EntityState.Added && stamped.CreatedAt == default)
+            {
+                stamped.CreatedAt = now;
+            }
+
+            if (entry.State == EntityState.Added ? stamped.UpdatedAt == default : entry.State == EntityState.Modified)
+            {
+                stamped.UpdatedAt = now;
+            }
+        }
+
+        if (entry.Entity is IVersioned versioned)
+        {
+            // The WHERE clause compares the original version; a concurrent save makes it match no row.
+            if (entry.State == EntityState.Added)
+            {
+                versioned.Version = 1;
+            }
+            else if (entry.State == EntityState.Modified)
+            {
+                versioned.Version = (long)entry.OriginalValues[nameof(IVersioned.Version)]! + 1;
+            }
+        }
+    }
+
+    private static readonly HashSet<string> UnauditedProperties = [nameof(IVersioned.Version), nameof(IHasTimestamps.UpdatedAt)];
+
+    private AuditEntry CreateAuditEntry(EntityEntry entry, long? customerId, DateTime now)
+    {
+        var changes = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in entry.Properties)
+        {
+            if (UnauditedProperties.Contains(property.Metadata.Name) || property.Metadata.IsPrimaryKey())
+            {
+                continue;
+            }
+
+            object? oldValue = entry.State == EntityState.Added ? null : property.OriginalValue;
+            object? newValue = entry.State == EntityState.Deleted ? null : property.CurrentValue;
+            if (entry.State == EntityState.Modified && (!property.IsModified || Equals(oldValue, newValue)))
+            {
+                continue;
+            }
+
+            if (entry.State == EntityState.Added && newValue is null)
+            {
+                continue;
+            }
+
+            bool secret = property.Metadata.PropertyInfo?.GetCustomAttribute<SecretAttribute>() is not null;
+            changes[property.Metadata.GetColumnName()] = secret
+                ? new { changed = true }
+                : new { old = oldValue is Enum oldEnum ? oldEnum.ToString() : oldValue, @new = newValue is Enum newEnum ? newEnum.ToString() : newValue };
+        }
+
+        string action = auditActions.GetValueOrDefault(entry.Entity) ?? entry.State switch
+        {
+            EntityState.Added => "created",
+            EntityState.Deleted => "deleted",
+            _ => "updated",
+        };
+
+        return new AuditEntry
+        {
+            At = now,
+            Actor = Tenant.Actor,
+            ActorUserId = Tenant.ActorUserId,
+            CustomerId = customerId,
+            EntityType = entry.Metadata.ClrType.Name,
+            EntityId = (long)entry.Property(nameof(IHasId.Id)).CurrentValue!,
+            Action = action,
+            Changes = changes.Count == 0 ? null : JsonSerializer.Serialize(changes),
+        };
+    }
+}

@@ -1,0 +1,57 @@
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace AdminPortal.App.Data;
+
+/// <summary>The embedded default. Its migrations live in Migrations/Sqlite.</summary>
+public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options, TenantContext tenant) : PortalDbContext(options, tenant)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite keeps no time zone; every DateTime in the portal is UTC, so say so when reading it back.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
+        value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
+
+/// <summary>PostgreSQL, and CockroachDB through the same wire protocol. Its migrations live in Migrations/Postgres.</summary>
+public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options, TenantContext tenant) : PortalDbContext(options, tenant)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // Rows inserted by other tools get the same kind of id as rows from the app. CockroachDB has unique_rowid()
+        // built in; for PostgreSQL the first migration defines it.
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => typeof(IHasId).IsAssignableFrom(e.ClrType)))
+        {
+            modelBuilder.Entity(entityType.ClrType).Property(nameof(IHasId.Id)).HasDefaultValueSql("unique_rowid()");
+        }
+    }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the contexts without starting the web host. No database is contacted.</summary>
+public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqlitePortalDbContext>
+{
+    public SqlitePortalDbContext CreateDbContext(string[] args) =>
+        new(DatabaseSetup.CreateOptions<SqlitePortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=design-time.db" }), new TenantContext(EmptyServices.Instance));
+}
+
+public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresPortalDbContext>
+{
+    public PostgresPortalDbContext CreateDbContext(string[] args) =>
+        new(DatabaseSetup.CreateOptions<PostgresPortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Database=design_time" }), new TenantContext(EmptyServices.Instance));
+}
+
+internal sealed class EmptyServices : IServiceProvider
+{
+    public static readonly EmptyServices Instance = new();
+
+    public object? GetService(Type serviceType) => null;
+}

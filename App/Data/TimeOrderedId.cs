@@ -1,0 +1,46 @@
+namespace AdminPortal.App.Data;
+
+/// <summary>
+/// Ids of the same shape as CockroachDB's <c>unique_rowid()</c>: a timestamp in 10 µs units shifted left by
+/// 15 bits, with the low bits free for a per-process sequence. They sort by creation time, so keyset pages over
+/// (created_at, id) and (id) agree, and they are larger than 2^53: never hand them to JavaScript as numbers.
+/// </summary>
+/// <remarks>
+/// The PostgreSQL migration defines a <c>unique_rowid()</c> function with the same layout, so that ids made by the
+/// app and ids made by a column default interleave in time order.
+/// </remarks>
+public static class TimeOrderedId
+{
+    private static readonly object Gate = new();
+    private static long last;
+
+    public static long Next() => Next(DateTime.UtcNow);
+
+    public static long Next(DateTime utcNow)
+    {
+        long candidate = TimestampPart(utcNow);
+        lock (Gate)
+        {
+            last = Math.Max(candidate, last + 1);
+            return last;
+        }
+    }
+
+    /// <summary>The smallest id that a row created at <paramref name="utc"/> can have; useful for id-range scans.</summary>
+    public static long TimestampPart(DateTime utc)
+    {
+        long tenMicroseconds = (utc.ToUniversalTime() - DateTime.UnixEpoch).Ticks / 100;
+        return tenMicroseconds << 15;
+    }
+
+    /// <summary>When the id was made, to 10 µs.</summary>
+    public static DateTime CreatedAt(long id) => DateTime.UnixEpoch.AddTicks((id >> 15) * 100);
+}
+
+/// <summary>Lets EF assign the id on Add, so that audit entries and related rows know it before the insert.</summary>
+public sealed class TimeOrderedIdGenerator : Microsoft.EntityFrameworkCore.ValueGeneration.ValueGenerator<long>
+{
+    public override bool GeneratesTemporaryValues => false;
+
+    public override long Next(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry entry) => TimeOrderedId.Next();
+}

@@ -1,0 +1,8 @@
+namespace AdminPortal.App.Features.Audit;
+
+/// <summary>Audit action names that other code counts on.</summary>
+public static class AuditActions
+{
+    /// <summary>One successful sign-in; the dashboard's logins chart counts these.</summary>
+    public const string SignIn = "sign_in";
+}

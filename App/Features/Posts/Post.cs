@@ -1,0 +1,59 @@
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Sites;
+using AdminPortal.App.Features.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AdminPortal.App.Features.Posts;
+
+public enum PostStatus
+{
+    Draft,
+    Scheduled,
+    Published,
+}
+
+/// <summary>A post of one site. A soft-deleted post has <see cref="DeletedAt"/> set and is in the Trash.</summary>
+public class Post : IHasId, IVersioned, IHasTimestamps, ISiteOwned
+{
+    public long Id { get; set; }
+    public long SiteId { get; set; }
+    public Site? Site { get; set; }
+    public long? AuthorId { get; set; }
+    public User? Author { get; set; }
+    public string Title { get; set; } = "";
+    /// <summary>Unique per site.</summary>
+    public string Slug { get; set; } = "";
+    public string Content { get; set; } = "";
+    public PostStatus Status { get; set; } = PostStatus.Draft;
+    /// <summary>When it was published, or, for a scheduled post, when it will be.</summary>
+    public DateTime? PublishedAt { get; set; }
+    public DateTime? DeletedAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public long Version { get; set; }
+}
+
+internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
+{
+    public void Configure(EntityTypeBuilder<Post> entity)
+    {
+        entity.Property(p => p.Title).HasMaxLength(300);
+        entity.Property(p => p.Slug).HasMaxLength(200);
+        entity.Property(p => p.Status).HasMaxLength(16).HasConversion(SnakeCaseEnumConverter.For<PostStatus>());
+        entity.ToTable(t => t.HasCheckConstraint("ck_posts_status", SnakeCaseEnumConverter.CheckConstraintSql<PostStatus>("status")));
+
+        entity.HasOne(p => p.Site).WithMany().HasForeignKey(p => p.SiteId).OnDelete(DeleteBehavior.Restrict);
+        entity.HasOne(p => p.Author).WithMany().HasForeignKey(p => p.AuthorId).OnDelete(DeleteBehavior.Restrict);
+
+        // Slugs stay unique per site even in the Trash, so a restore never collides silently.
+        entity.HasIndex(p => new { p.SiteId, p.Slug }).IsUnique();
+        entity.HasIndex(p => new { p.SiteId, p.Status, p.UpdatedAt, p.Id }).IsDescending(false, false, true, true);
+        entity.HasIndex(p => new { p.SiteId, p.PublishedAt, p.Id }).IsDescending(false, true, true);
+        entity.HasIndex(p => new { p.SiteId, p.Title, p.Id });
+        entity.HasIndex(p => new { p.SiteId, p.DeletedAt, p.Id }).IsDescending(false, true, true);
+        entity.HasIndex(p => p.AuthorId);
+        // The scheduler's query: due posts, oldest first.
+        entity.HasIndex(p => new { p.Status, p.PublishedAt });
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Security.Claims;
+
+namespace AdminPortal.App.Tenancy;
+
+/// <summary>What one circuit (or one background job) may see: a customer, optionally one site, and a role.</summary>
+public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, long? CustomerId, long? SiteId, bool AllCustomers)
+{
+    /// <summary>Nobody: sees no tenant-owned row and may write none. What an unresolved or anonymous context gets.</summary>
+    public static readonly TenantScope None = new("anonymous", null, null, null, null, false);
+
+    /// <summary>Start-up work (migration, seeding) and background jobs that act on behalf of the platform.</summary>
+    public static TenantScope System(string job = "system") => new(job, null, null, null, null, true);
+
+    public static TenantScope ForCustomer(long customerId, string actor = "test", string role = PortalRoles.CustomerAdmin, long? siteId = null) =>
+        new(actor, null, role, customerId, siteId, false);
+
+    public bool IsResolved => AllCustomers || CustomerId is not null;
+
+    /// <summary>Reads the tenant from the claims that sign-in put on the principal. Missing or malformed claims give <see cref="None"/>.</summary>
+    public static TenantScope FromPrincipal(ClaimsPrincipal? user)
+    {
+        if (user?.Identity?.IsAuthenticated != true)
+        {
+            return None;
+        }
+
+        string actor = user.FindFirst(PortalClaimTypes.DisplayName)?.Value ?? user.Identity.Name ?? "unknown";
+        string? role = user.FindFirst(PortalClaimTypes.Role)?.Value;
+        long? userId = ParseId(user.FindFirst(PortalClaimTypes.UserId)?.Value);
+        if (role == PortalRoles.PlatformAdmin)
+        {
+            return new TenantScope(actor, userId, role, null, null, true);
+        }
+
+        long? customerId = ParseId(user.FindFirst(PortalClaimTypes.CustomerId)?.Value);
+        if (customerId is null || role is null)
+        {
+            return None with { Actor = actor };
+        }
+
+        // Editors are held to their site; the other roles see the whole customer.
+        long? siteId = role == PortalRoles.Editor ? ParseId(user.FindFirst(PortalClaimTypes.SiteId)?.Value) : null;
+        if (role == PortalRoles.Editor && siteId is null)
+        {
+            return None with { Actor = actor };
+        }
+
+        return new TenantScope(actor, userId, role, customerId, siteId, false);
+    }
+
+    private static long? ParseId(string? value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : null;
+}

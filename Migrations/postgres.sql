@@ -1,0 +1,366 @@
+﻿CREATE TABLE IF NOT EXISTS migration_status (
+    migration_id character varying(150) NOT NULL,
+    product_version character varying(32) NOT NULL,
+    CONSTRAINT pk_migration_status PRIMARY KEY (migration_id)
+);
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE SEQUENCE IF NOT EXISTS unique_rowid_seq MINVALUE 0 MAXVALUE 32767 CYCLE;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE OR REPLACE FUNCTION unique_rowid() RETURNS bigint LANGUAGE sql VOLATILE AS 'SELECT ((floor(extract(epoch FROM clock_timestamp()) * 100000)::bigint) << 15) | nextval(''unique_rowid_seq'')';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE audit_log (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        at timestamp with time zone NOT NULL,
+        actor character varying(320) NOT NULL,
+        actor_user_id bigint,
+        customer_id bigint,
+        entity_type character varying(64) NOT NULL,
+        entity_id bigint NOT NULL,
+        action character varying(64) NOT NULL,
+        changes text,
+        CONSTRAINT pk_audit_log PRIMARY KEY (id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE customers (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        name character varying(200) NOT NULL,
+        slug character varying(100) NOT NULL,
+        is_active boolean NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_customers PRIMARY KEY (id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE ciam_systems (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        customer_id bigint,
+        name character varying(200) NOT NULL,
+        provider_type character varying(32) NOT NULL,
+        authority character varying(500) NOT NULL,
+        client_id character varying(200) NOT NULL,
+        client_secret_protected text,
+        client_secret_set_at timestamp with time zone,
+        scopes character varying(500) NOT NULL,
+        is_enabled boolean NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_ciam_systems PRIMARY KEY (id),
+        CONSTRAINT ck_ciam_systems_provider_type CHECK (provider_type IN ('entra_id', 'entra_external_id', 'oidc')),
+        CONSTRAINT fk_ciam_systems_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE sites (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        customer_id bigint NOT NULL,
+        name character varying(200) NOT NULL,
+        domain character varying(253) NOT NULL,
+        is_active boolean NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_sites PRIMARY KEY (id),
+        CONSTRAINT fk_sites_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE users (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        customer_id bigint NOT NULL,
+        site_id bigint NOT NULL,
+        email character varying(320) NOT NULL,
+        display_name character varying(200) NOT NULL,
+        password_hash character varying(500),
+        azure_object_id character varying(64),
+        azure_tenant_id character varying(64),
+        oidc_subject character varying(255),
+        oidc_issuer character varying(500),
+        login_count integer NOT NULL,
+        last_login_at timestamp with time zone,
+        refresh_token_hash character varying(500),
+        token_expires_at timestamp with time zone,
+        tokens_revoked_at timestamp with time zone,
+        sync_status character varying(16) NOT NULL,
+        last_synced_at timestamp with time zone,
+        last_sync_error text,
+        is_active boolean NOT NULL,
+        is_locked boolean NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_users PRIMARY KEY (id),
+        CONSTRAINT ck_users_sync_status CHECK (sync_status IN ('pending', 'synced', 'failed')),
+        CONSTRAINT fk_users_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT,
+        CONSTRAINT fk_users_sites_site_id FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE posts (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        site_id bigint NOT NULL,
+        author_id bigint,
+        title character varying(300) NOT NULL,
+        slug character varying(200) NOT NULL,
+        content text NOT NULL,
+        status character varying(16) NOT NULL,
+        published_at timestamp with time zone,
+        deleted_at timestamp with time zone,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_posts PRIMARY KEY (id),
+        CONSTRAINT ck_posts_status CHECK (status IN ('draft', 'scheduled', 'published')),
+        CONSTRAINT fk_posts_sites_site_id FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE RESTRICT,
+        CONSTRAINT fk_posts_users_author_id FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE TABLE user_ciam_mappings (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        user_id bigint NOT NULL,
+        ciam_system_id bigint NOT NULL,
+        external_subject character varying(255) NOT NULL,
+        last_login_at timestamp with time zone,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_user_ciam_mappings PRIMARY KEY (id),
+        CONSTRAINT fk_user_ciam_mappings_ciam_systems_ciam_system_id FOREIGN KEY (ciam_system_id) REFERENCES ciam_systems (id) ON DELETE RESTRICT,
+        CONSTRAINT fk_user_ciam_mappings_users_user_id FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_audit_log_action_at ON audit_log (action, at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_audit_log_customer_id_at_id ON audit_log (customer_id, at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_audit_log_entity_type_entity_id_at ON audit_log (entity_type, entity_id, at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_ciam_systems_customer_id_name_id ON ciam_systems (customer_id, name, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_customers_name_id ON customers (name, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE UNIQUE INDEX ix_customers_slug ON customers (slug);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_author_id ON posts (author_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_site_id_deleted_at_id ON posts (site_id, deleted_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_site_id_published_at_id ON posts (site_id, published_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE UNIQUE INDEX ix_posts_site_id_slug ON posts (site_id, slug);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_site_id_status_updated_at_id ON posts (site_id, status, updated_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_site_id_title_id ON posts (site_id, title, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_posts_status_published_at ON posts (status, published_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_sites_customer_id_name_id ON sites (customer_id, name, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE UNIQUE INDEX ix_sites_domain ON sites (domain);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE UNIQUE INDEX ix_user_ciam_mappings_ciam_system_id_external_subject ON user_ciam_mappings (ciam_system_id, external_subject);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_user_ciam_mappings_user_id ON user_ciam_mappings (user_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_azure_tenant_id_azure_object_id ON users (azure_tenant_id, azure_object_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_customer_id_created_at_id ON users (customer_id, created_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_customer_id_display_name_id ON users (customer_id, display_name, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE UNIQUE INDEX ix_users_customer_id_email ON users (customer_id, email);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_customer_id_last_login_at_id ON users (customer_id, last_login_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_customer_id_login_count_id ON users (customer_id, login_count DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_customer_id_sync_status_id ON users (customer_id, sync_status, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_oidc_issuer_oidc_subject ON users (oidc_issuer, oidc_subject);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    CREATE INDEX ix_users_site_id_created_at_id ON users (site_id, created_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261124053640_InitialSchema', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -1,0 +1,42 @@
+using AdminPortal.App.Auth;
+using AdminPortal.App.Components;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features;
+using MudBlazor.Services;
+
+// `dotnet run -- migrate [--seed-demo-data]` migrates the configured database and exits; anything else serves the portal.
+var builder = WebApplication.CreateBuilder(args.Where(arg => arg.Contains('=')).ToArray());
+builder.AddData();
+builder.AddIdentity();
+builder.AddFeatures();
+builder.Services.AddMudServices();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var app = builder.Build();
+if (await DatabaseCommands.RunCommandLineAsync(app, args) is int exitCode)
+{
+    return exitCode;
+}
+
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    await scope.ServiceProvider.GetRequiredService<DatabaseCommands>().PrepareAtStartupAsync();
+}
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseHsts();
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+app.MapStaticAssets().AllowAnonymous();
+app.MapHealthChecks("/health").AllowAnonymous();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+await app.RunAsync();
+return 0;
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;
