@@ -1,0 +1,64 @@
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Posts;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdminPortal.Tests.Data;
+
+public class DemoDataTests
+{
+    [Theory, BothProviders]
+    public async Task Seed_EmptyDatabase_FillsEveryTableWithTheDemoMix(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        var db = context.Db;
+
+        Assert.Equal(2, await db.Customers.CountAsync());
+        Assert.Equal(3, await db.Sites.CountAsync());
+        Assert.Equal(40, await db.Users.CountAsync());
+        Assert.Equal(60, await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync());
+        Assert.Equal(2, await db.CiamSystems.CountAsync());
+        Assert.True(await db.UserCiamMappings.CountAsync() > 0);
+
+        // Every auth kind × sync status combination is present.
+        var users = await db.Users.Select(u => new
+        {
+            Legacy = u.PasswordHash != null || u.AzureObjectId != null,
+            Oidc = db.UserCiamMappings.Any(m => m.UserId == u.Id),
+            u.SyncStatus,
+        }).ToListAsync();
+        var combinations = users.Select(u => (Kind: u.Legacy && u.Oidc ? "both" : u.Oidc ? "oidc" : u.Legacy ? "legacy" : "none", u.SyncStatus)).Distinct().ToList();
+        Assert.DoesNotContain(combinations, c => c.Kind == "none");
+        foreach (var kind in new[] { "legacy", "oidc", "both" })
+        {
+            foreach (var status in Enum.GetValues<SyncStatus>())
+            {
+                Assert.Contains((kind, status), combinations);
+            }
+        }
+
+        // Posts in every status, some of them in the Trash, which the SoftDelete filter hides.
+        var trashed = await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.DeletedAt != null).CountAsync();
+        Assert.InRange(trashed, 1, 59);
+        Assert.Equal(60 - trashed, await db.Posts.CountAsync());
+        Assert.Equal(Enum.GetValues<PostStatus>().Length, await db.Posts.Select(p => p.Status).Distinct().CountAsync());
+    }
+
+    [Theory, BothProviders]
+    public async Task Seed_Twice_SeedsOnlyOnce(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        await using var scope = database.Scope(TenantScope.System());
+
+        bool seededAgain = await scope.ServiceProvider.GetRequiredService<DatabaseCommands>().SeedAsync();
+
+        Assert.False(seededAgain);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(2, await context.Db.Customers.CountAsync());
+        Assert.Equal(40, await context.Db.Users.CountAsync());
+    }
+}
