@@ -1,0 +1,101 @@
+using System.Security.Claims;
+using AdminPortal.App.Components.Layout;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Dashboard;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace AdminPortal.Tests.Features.Dashboard;
+
+/// <summary>The shell and the dashboard, rendered with real MudBlazor components over a real seeded SQLite database.</summary>
+public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private BunitAuthorizationContext authorization = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddPortalData(database.Options);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddScoped<DashboardService>();
+        authorization = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", true));
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    private IRenderedComponent<MainLayout> RenderShellWithDashboard(params (string Type, string Value)[] claims)
+    {
+        authorization.SetAuthorized("Test admin");
+        authorization.SetClaims(claims.Select(c => new Claim(c.Type, c.Value)).ToArray());
+        RenderFragment body = builder =>
+        {
+            builder.OpenComponent<DashboardPage>(0);
+            builder.CloseComponent();
+        };
+        return Render<MainLayout>(parameters => parameters.Add(layout => layout.Body, body));
+    }
+
+    [Fact]
+    public async Task Render_PlatformAdmin_ShowsTheShellAndTheDatabasesCounts()
+    {
+        int failed;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            failed = await context.Db.Users.CountAsync(u => u.SyncStatus == App.Features.Users.SyncStatus.Failed);
+        }
+
+        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, PortalRoles.PlatformAdmin));
+
+        shell.WaitForAssertion(() => Assert.Equal("40", shell.Find("[data-stat=Users]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Equal("2", shell.Find("[data-stat=Customers]").TextContent.Trim());
+        Assert.Equal("3", shell.Find("[data-stat=Sites]").TextContent.Trim());
+        Assert.Contains(failed.ToString(), shell.Find("[data-sync-status=Failed]").TextContent);
+        Assert.Contains("AdminPortal", shell.Find("header").TextContent);
+        Assert.Contains("All customers", shell.Find("header").TextContent);
+        Assert.Contains("Dashboard", shell.Find("nav").TextContent);
+        Assert.NotEmpty(shell.FindAll(".mud-chart"));
+    }
+
+    [Fact]
+    public async Task Render_CustomerAdmin_ShowsOnlyTheirTenantsCounts()
+    {
+        long fabrikam;
+        int fabrikamUsers;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            fabrikam = await context.Db.Customers.Where(c => c.Slug == "fabrikam").Select(c => c.Id).SingleAsync();
+            fabrikamUsers = await context.Db.Users.CountAsync(u => u.CustomerId == fabrikam);
+        }
+
+        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, PortalRoles.CustomerAdmin), (PortalClaimTypes.CustomerId, fabrikam.ToString()));
+
+        shell.WaitForAssertion(() => Assert.Equal(fabrikamUsers.ToString(), shell.Find("[data-stat=Users]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Equal("1", shell.Find("[data-stat=Customers]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void DarkModeToggle_Click_SwitchesTheLabelBothWays()
+    {
+        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, PortalRoles.PlatformAdmin));
+
+        shell.Find("button[aria-label='Switch to dark mode']").Click();
+        shell.WaitForAssertion(() => Assert.NotNull(shell.Find("button[aria-label='Switch to light mode']")));
+        shell.Find("button[aria-label='Switch to light mode']").Click();
+
+        shell.WaitForAssertion(() => Assert.NotNull(shell.Find("button[aria-label='Switch to dark mode']")));
+    }
+}
