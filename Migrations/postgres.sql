@@ -8,21 +8,21 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE SEQUENCE IF NOT EXISTS unique_rowid_seq MINVALUE 0 MAXVALUE 32767 CYCLE;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE OR REPLACE FUNCTION unique_rowid() RETURNS bigint LANGUAGE sql VOLATILE AS 'SELECT ((floor(extract(epoch FROM clock_timestamp()) * 100000)::bigint) << 15) | nextval(''unique_rowid_seq'')';
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE audit_log (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         at timestamp with time zone NOT NULL,
@@ -40,7 +40,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE customers (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         name character varying(200) NOT NULL,
@@ -56,7 +56,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE ciam_systems (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         customer_id bigint,
@@ -80,7 +80,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE sites (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         customer_id bigint NOT NULL,
@@ -98,7 +98,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE users (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         customer_id bigint NOT NULL,
@@ -118,12 +118,14 @@ BEGIN
         sync_status character varying(16) NOT NULL,
         last_synced_at timestamp with time zone,
         last_sync_error text,
+        portal_role character varying(32),
         is_active boolean NOT NULL,
         is_locked boolean NOT NULL,
         created_at timestamp with time zone NOT NULL,
         updated_at timestamp with time zone NOT NULL,
         version bigint NOT NULL,
         CONSTRAINT pk_users PRIMARY KEY (id),
+        CONSTRAINT ck_users_portal_role CHECK (portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')),
         CONSTRAINT ck_users_sync_status CHECK (sync_status IN ('pending', 'synced', 'failed')),
         CONSTRAINT fk_users_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT,
         CONSTRAINT fk_users_sites_site_id FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE RESTRICT
@@ -133,7 +135,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE posts (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         site_id bigint NOT NULL,
@@ -157,7 +159,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE TABLE user_ciam_mappings (
         id bigint NOT NULL DEFAULT (unique_rowid()),
         user_id bigint NOT NULL,
@@ -175,191 +177,191 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_audit_log_action_at ON audit_log (action, at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_audit_log_customer_id_at_id ON audit_log (customer_id, at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_audit_log_entity_type_entity_id_at ON audit_log (entity_type, entity_id, at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_ciam_systems_customer_id_name_id ON ciam_systems (customer_id, name, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_customers_name_id ON customers (name, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE UNIQUE INDEX ix_customers_slug ON customers (slug);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_author_id ON posts (author_id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_site_id_deleted_at_id ON posts (site_id, deleted_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_site_id_published_at_id ON posts (site_id, published_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE UNIQUE INDEX ix_posts_site_id_slug ON posts (site_id, slug);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_site_id_status_updated_at_id ON posts (site_id, status, updated_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_site_id_title_id ON posts (site_id, title, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_posts_status_published_at ON posts (status, published_at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_sites_customer_id_name_id ON sites (customer_id, name, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE UNIQUE INDEX ix_sites_domain ON sites (domain);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE UNIQUE INDEX ix_user_ciam_mappings_ciam_system_id_external_subject ON user_ciam_mappings (ciam_system_id, external_subject);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_user_ciam_mappings_user_id ON user_ciam_mappings (user_id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_azure_tenant_id_azure_object_id ON users (azure_tenant_id, azure_object_id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_customer_id_created_at_id ON users (customer_id, created_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_customer_id_display_name_id ON users (customer_id, display_name, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE UNIQUE INDEX ix_users_customer_id_email ON users (customer_id, email);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_customer_id_last_login_at_id ON users (customer_id, last_login_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_customer_id_login_count_id ON users (customer_id, login_count DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_customer_id_sync_status_id ON users (customer_id, sync_status, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_oidc_issuer_oidc_subject ON users (oidc_issuer, oidc_subject);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     CREATE INDEX ix_users_site_id_created_at_id ON users (site_id, created_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124053640_InitialSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124055449_InitialSchema') THEN
     INSERT INTO migration_status (migration_id, product_version)
-    VALUES ('20261124053640_InitialSchema', '10.0.15');
+    VALUES ('20261124055449_InitialSchema', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

@@ -30,6 +30,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(folder, "portal.db")}");
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
+        builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
     }
 
     public async Task InitializeAsync()
@@ -47,6 +49,21 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     }
 
     public string DatabaseFile => Path.Combine(folder, "portal.db");
+
+    /// <summary>
+    /// Signs in through the sign-in page, the chosen provider and the development provider's login page, as a person
+    /// would, and waits for the interactive dashboard.
+    /// </summary>
+    public async Task<IPage> SignInAsync(string personaText, string provider = "Development sign-in (OpenID Connect)", int width = 1280, int height = 900)
+    {
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        await page.GotoAsync(BaseUrl + "/");
+        await page.GetByRole(AriaRole.Link, new() { Name = provider }).ClickAsync();
+        await page.GetByRole(AriaRole.Button).Filter(new() { HasText = personaText }).First.ClickAsync();
+        // Clicks on prerendered markup are lost: wait for the circuit.
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        return page;
+    }
 
     /// <summary>Where the run's screenshots go: TestResults/screenshots in the repository.</summary>
     public static string ScreenshotPath(string name)

@@ -1,32 +1,222 @@
+using AdminPortal.App.Data;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Identity.Web;
 
 namespace AdminPortal.App.Auth;
 
+/// <summary>
+/// Sign-in: the cookie is the default scheme; each identity provider is a scheme of its own that the sign-in page
+/// challenges by name. Entra ID and Entra External ID go through Microsoft.Identity.Web, every other OIDC provider
+/// through the standard handler. All of them end in <see cref="SignInService"/>.
+/// </summary>
 public static class AuthSetup
 {
-    /// <summary>
-    /// Sign-in and the default authorization rule: every endpoint needs a signed-in user unless it says otherwise
-    /// (the health endpoint does). Until OIDC sign-in lands, the only scheme is the development user.
-    /// </summary>
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
     public static WebApplicationBuilder AddIdentity(this WebApplicationBuilder builder)
     {
-        bool developmentUser = builder.Configuration.GetValue("Auth:DevelopmentUser", builder.Environment.IsDevelopment());
-        if (developmentUser && builder.Environment.IsProduction())
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var providers = new SignInProviders();
+        services.AddSingleton(providers);
+
+        var authentication = services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = CookieScheme;
+                options.DefaultChallengeScheme = CookieScheme;
+            })
+            .AddCookie(CookieScheme, options =>
+            {
+                options.Cookie.Name = "adminportal.session";
+                options.LoginPath = "/signin";
+                options.AccessDeniedPath = "/no-access";
+                options.ReturnUrlParameter = "returnUrl";
+                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = ValidateSessionAsync;
+            });
+
+        foreach (var section in configuration.GetSection("Authentication:Entra").GetChildren())
         {
-            throw new InvalidOperationException("Auth:DevelopmentUser signs everyone in as a platform admin and is refused in Production.");
+            AddEntra(authentication, providers, section, "entra-" + section.Key.ToLowerInvariant());
         }
 
-        if (!developmentUser)
+        foreach (var section in configuration.GetSection("Authentication:Oidc").GetChildren())
         {
-            throw new InvalidOperationException("No sign-in is configured. This version signs in only with the development user: run in Development, or set Auth:DevelopmentUser=true outside Production.");
+            string scheme = "oidc-" + section.Key.ToLowerInvariant();
+            string authority = section["Authority"] ?? throw new InvalidOperationException($"Authentication:Oidc:{section.Key}:Authority is missing.");
+            authentication.AddOpenIdConnect(scheme, options =>
+            {
+                options.Authority = authority;
+                options.ClientId = section["ClientId"];
+                options.ClientSecret = section["ClientSecret"];
+                ConfigureCodeFlow(options, scheme, section["Scopes"]);
+            });
+            providers.Add(new SignInProvider(scheme, section["DisplayName"] ?? section.Key, SignInHandler.OpenIdConnect, authority));
         }
 
-        builder.Services.AddAuthentication(DevelopmentUserHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, DevelopmentUserHandler>(DevelopmentUserHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
-        builder.Services.AddCascadingAuthenticationState();
+        var databaseProvider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);
+        if (DevIdentityProvider.IsEnabled(configuration, builder.Environment, new DatabaseOptions { Provider = databaseProvider }))
+        {
+            if (builder.Environment.IsProduction())
+            {
+                throw new InvalidOperationException(
+                    "Auth:DevIdentityProvider is on in Production. The development identity provider lets anyone on this machine sign in as any demo user; turn it off and configure Authentication:Entra or Authentication:Oidc.");
+            }
+
+            AddDevelopmentSchemes(services, authentication, providers);
+        }
+
+        // Every OIDC scheme, configured or development, ends in the same place once its token is validated.
+        services.PostConfigureAll<OpenIdConnectOptions>(options =>
+        {
+            var previous = options.Events.OnTokenValidated;
+            options.Events.OnTokenValidated = async context =>
+            {
+                await previous(context);
+                await CompleteSignInAsync(context);
+            };
+            options.Events.OnRemoteFailure = context =>
+            {
+                context.HandleResponse();
+                context.Response.Redirect("/signin?reason=Failed");
+                return Task.CompletedTask;
+            };
+        });
+
+        services.AddSingleton<UserAccessService>();
+        services.AddSingleton<SignInService>();
+        services.AddTransient<IClaimsTransformation, PortalClaimsTransformation>();
+        services.AddAuthorizationBuilder().AddPortalPolicies();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, PortalRevalidatingAuthenticationStateProvider>();
         return builder;
     }
+
+    /// <summary>Microsoft.Identity.Web for one Entra ID or Entra External ID tenant (section: Instance, TenantId or Authority, ClientId, ClientSecret).</summary>
+    private static void AddEntra(AuthenticationBuilder authentication, SignInProviders providers, IConfigurationSection section, string scheme)
+    {
+        authentication.AddMicrosoftIdentityWebApp(section, scheme, cookieScheme: null);
+        authentication.Services.Configure<OpenIdConnectOptions>(scheme, options =>
+        {
+            options.ResponseType = "code";
+            options.CallbackPath = "/signin-" + scheme;
+            options.SignedOutCallbackPath = "/signout-callback-" + scheme;
+        });
+        string authority = section["Authority"] ?? $"{section["Instance"]?.TrimEnd('/')}/{section["TenantId"]}/v2.0";
+        providers.Add(new SignInProvider(scheme, section["DisplayName"] ?? "Microsoft Entra ID", SignInHandler.IdentityWeb, authority));
+    }
+
+    /// <summary>
+    /// Two schemes against the embedded provider, one per handler, so that both sign-in paths run on every
+    /// developer's machine and in the browser tests.
+    /// </summary>
+    private static void AddDevelopmentSchemes(IServiceCollection services, AuthenticationBuilder authentication, SignInProviders providers)
+    {
+        services.AddDevIdentityProvider();
+
+        authentication.AddOpenIdConnect(DevIdentityProvider.OidcScheme, options =>
+        {
+            options.ClientId = DevIdentityProvider.ClientId;
+            options.RequireHttpsMetadata = false;
+            ConfigureCodeFlow(options, DevIdentityProvider.OidcScheme, "openid profile email");
+        });
+        // The provider lives in this process: its address is known only once the server listens (port 0 in tests).
+        services.AddOptions<OpenIdConnectOptions>(DevIdentityProvider.OidcScheme)
+            .Configure<IServer>((options, server) => options.MetadataAddress = DevIdentityProvider.MetadataAddress(server));
+        providers.Add(new SignInProvider(DevIdentityProvider.OidcScheme, "Development sign-in (OpenID Connect)", SignInHandler.OpenIdConnect, DevIdentityProvider.Authority));
+
+        var identityWebSection = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["DevEntra:Instance"] = "http://127.0.0.1/",
+                ["DevEntra:TenantId"] = "development",
+                ["DevEntra:ClientId"] = DevIdentityProvider.ClientId,
+                ["DevEntra:CallbackPath"] = "/signin-" + DevIdentityProvider.IdentityWebScheme,
+            })
+            .Build()
+            .GetSection("DevEntra");
+        authentication.AddMicrosoftIdentityWebApp(identityWebSection, DevIdentityProvider.IdentityWebScheme, cookieScheme: null);
+        // Microsoft.Identity.Web against a non-Microsoft, loopback authority. Registered after AddMicrosoftIdentityWebApp
+        // so that it wins. Never relax these outside the development provider.
+        services.AddOptions<OpenIdConnectOptions>(DevIdentityProvider.IdentityWebScheme).Configure<IServer>((options, server) =>
+        {
+            string metadata = DevIdentityProvider.MetadataAddress(server);
+            options.RequireHttpsMetadata = false;
+            options.MetadataAddress = metadata;
+            options.Authority = metadata[..metadata.IndexOf("/.well-known", StringComparison.Ordinal)];
+            options.TokenValidationParameters.IssuerValidator = null;
+            options.ResponseType = "code";
+            options.UsePkce = true;
+        });
+        providers.Add(new SignInProvider(DevIdentityProvider.IdentityWebScheme, "Development sign-in (Microsoft.Identity.Web)", SignInHandler.IdentityWeb, DevIdentityProvider.Authority));
+    }
+
+    private static void ConfigureCodeFlow(OpenIdConnectOptions options, string scheme, string? scopes)
+    {
+        options.ResponseType = "code";
+        options.UsePkce = true;
+        options.MapInboundClaims = false;
+        options.SaveTokens = false;
+        options.CallbackPath = "/signin-" + scheme;
+        options.SignedOutCallbackPath = "/signout-callback-" + scheme;
+        options.Scope.Clear();
+        foreach (string scope in (scopes ?? "openid profile email").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            options.Scope.Add(scope);
+        }
+    }
+
+    private static async Task CompleteSignInAsync(TokenValidatedContext context)
+    {
+        var signIn = context.HttpContext.RequestServices.GetRequiredService<SignInService>();
+        var outcome = await signIn.SignInAsync(ExternalIdentity.From(context.Scheme.Name, context.Principal!), context.HttpContext.RequestAborted);
+        if (outcome.Principal is null)
+        {
+            // No session: the cookie is never written.
+            context.HandleResponse();
+            context.Response.Redirect($"/no-access?reason={outcome.Denial}");
+            return;
+        }
+
+        context.Principal = outcome.Principal;
+    }
+
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var access = context.HttpContext.RequestServices.GetRequiredService<UserAccessService>();
+        var principal = context.Principal!;
+        if (UserAccessService.UserIdOf(principal) is not long userId || !UserAccessService.IsSessionValid(await access.GetAsync(userId), principal))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieScheme);
+        }
+    }
+
+    public static void MapSignInEndpoints(this WebApplication app)
+    {
+        app.MapGet("/signin/challenge/{scheme}", (string scheme, string? returnUrl, SignInProviders providers) =>
+            providers.Find(scheme) is null
+                ? Results.NotFound()
+                : Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [scheme]))
+            .AllowAnonymous();
+
+        app.MapPost("/signout", async (HttpContext context) =>
+            {
+                await context.SignOutAsync(CookieScheme);
+                return Results.LocalRedirect("/signin?reason=SignedOut");
+            })
+            .AllowAnonymous()
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+    }
+
+    /// <summary>Only local paths: an open redirect after sign-in would hand the session's first click to anyone.</summary>
+    public static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            ? returnUrl
+            : "/";
 }

@@ -4,6 +4,7 @@ using AdminPortal.App.Features.IdentityProviders;
 using AdminPortal.App.Features.Posts;
 using AdminPortal.App.Features.Sites;
 using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Data;
@@ -146,6 +147,7 @@ public static class DemoData
         }
 
         db.Users.AddRange(users);
+        AddPersonas(db, users, [contoso, fabrikam], sites, now);
 
         for (int i = 0; i < PostCount; i++)
         {
@@ -186,6 +188,41 @@ public static class DemoData
         }
 
         db.AuditLog.Add(new AuditEntry { Id = TimeOrderedId.Next(), At = now, Actor = db.Tenant.Actor, EntityType = "Database", EntityId = 0, Action = "seed_demo_data", Changes = $$"""{"customers":{{CustomerCount}},"sites":{{SiteCount}},"users":{{UserCount}},"posts":{{PostCount}}}""" });
+    }
+
+    /// <summary>
+    /// The people you can be in the embedded development identity provider: a platform admin, and per customer a
+    /// customer admin, a support agent and an editor, each linked to the development provider. One legacy-only support
+    /// agent has no link yet, to show a first OIDC sign-in linking a legacy account by its email.
+    /// </summary>
+    private static void AddPersonas(PortalDbContext db, List<User> users, Customer[] customers, Site[] sites, DateTime now)
+    {
+        var devProvider = new CiamSystem
+        {
+            Id = TimeOrderedId.Next(), CustomerId = null, Name = "Development sign-in", ProviderType = CiamProviderType.Oidc,
+            Authority = Auth.DevIdentityProvider.Authority, ClientId = Auth.DevIdentityProvider.ClientId, CreatedAt = now.AddDays(-1),
+        };
+        db.CiamSystems.Add(devProvider);
+
+        bool CanSignIn(User u) => u.IsActive && !u.IsLocked && u.TokensRevokedAt is null;
+        void Link(User user, PortalRole role)
+        {
+            user.PortalRole = role;
+            string subject = $"dev-{SnakeCaseEnumConverter.ToText(role).Replace('_', '-')}-{customers.Single(c => c.Id == user.CustomerId).Slug}";
+            db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = user.Id, CiamSystemId = devProvider.Id, ExternalSubject = subject, CreatedAt = now.AddDays(-1) });
+        }
+
+        foreach (var customer in customers)
+        {
+            var candidates = users.Where(u => u.CustomerId == customer.Id && u.OidcSubject is not null && CanSignIn(u)).ToList();
+            Link(candidates[0], PortalRole.CustomerAdmin);
+            Link(candidates[1], PortalRole.Support);
+            // The editor works on the customer's first site.
+            Link(candidates.Skip(2).First(u => u.SiteId == sites.First(s => s.CustomerId == customer.Id).Id), PortalRole.Editor);
+        }
+
+        Link(users.First(u => u.CustomerId == customers[0].Id && u.OidcSubject is not null && CanSignIn(u) && u.PortalRole is null), PortalRole.PlatformAdmin);
+        users.First(u => u.CustomerId == customers[0].Id && u.OidcSubject is null && u.AzureObjectId is not null && CanSignIn(u)).PortalRole = PortalRole.Support;
     }
 
     private enum AuthKind

@@ -9,6 +9,7 @@ public static class FeaturesSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<DashboardService>();
+        builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();
         return builder;
     }
 }

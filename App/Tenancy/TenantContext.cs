@@ -23,8 +23,31 @@ public sealed class TenantContext : IDisposable
         }
     }
 
+    private TenantScope? signedInScope;
+
     /// <summary>The resolved scope, or <see cref="TenantScope.None"/> while it is not resolved: fail closed.</summary>
     public TenantScope Current => scope ?? TenantScope.None;
+
+    /// <summary>The scope the sign-in gave, before any switch: a platform admin's "all customers".</summary>
+    public TenantScope SignedIn => signedInScope ?? Current;
+
+    /// <summary>
+    /// A platform admin narrows the circuit to one customer (and optionally one site), or widens it back to all.
+    /// Callers audit it; see <see cref="TenantSwitchService"/>.
+    /// </summary>
+    public void SwitchTo(long? customerId, long? siteId, string label)
+    {
+        var signedIn = SignedIn;
+        if (signedIn.Role != PortalRoles.PlatformAdmin)
+        {
+            throw new UnauthorizedAccessException("Only a platform admin can switch tenant.");
+        }
+
+        signedInScope = signedIn;
+        Use(customerId is null
+            ? signedIn
+            : signedIn with { CustomerId = customerId, SiteId = siteId, AllCustomers = false, Label = label });
+    }
 
     /// <summary>Raised when the scope changes, e.g. a platform admin switches customer.</summary>
     public event Action<TenantScope>? Changed;
@@ -64,6 +87,7 @@ public sealed class TenantContext : IDisposable
 
     private async void OnAuthenticationStateChanged(Task<AuthenticationState> task)
     {
+        signedInScope = null;
         try
         {
             AuthenticationState state = await task;

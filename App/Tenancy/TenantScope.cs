@@ -17,6 +17,9 @@ public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, 
 
     public bool IsResolved => AllCustomers || CustomerId is not null;
 
+    /// <summary>What the app bar shows: the customer's name, or "All customers".</summary>
+    public string Label { get; init; } = AllCustomers ? "All customers" : CustomerId is null ? "No tenant" : $"Customer {CustomerId}";
+
     /// <summary>Reads the tenant from the claims that sign-in put on the principal. Missing or malformed claims give <see cref="None"/>.</summary>
     public static TenantScope FromPrincipal(ClaimsPrincipal? user)
     {
@@ -30,7 +33,7 @@ public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, 
         long? userId = ParseId(user.FindFirst(PortalClaimTypes.UserId)?.Value);
         if (role == PortalRoles.PlatformAdmin)
         {
-            return new TenantScope(actor, userId, role, null, null, true);
+            return new TenantScope(actor, userId, role, null, null, true) { Label = "All customers" };
         }
 
         long? customerId = ParseId(user.FindFirst(PortalClaimTypes.CustomerId)?.Value);
@@ -46,7 +49,10 @@ public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, 
             return None with { Actor = actor };
         }
 
-        return new TenantScope(actor, userId, role, customerId, siteId, false);
+        return new TenantScope(actor, userId, role, customerId, siteId, false)
+        {
+            Label = user.FindFirst(PortalClaimTypes.CustomerName)?.Value ?? $"Customer {customerId}",
+        };
     }
 
     private static long? ParseId(string? value) =>

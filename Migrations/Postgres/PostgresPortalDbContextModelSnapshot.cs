@@ -485,6 +485,11 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("character varying(500)")
                         .HasColumnName("password_hash");
 
+                    b.Property<string>("PortalRole")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("portal_role");
+
                     b.Property<string>("RefreshTokenHash")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)")
@@ -554,6 +559,8 @@ namespace AdminPortal.Migrations.Postgres
 
                     b.ToTable("users", null, t =>
                         {
+                            t.HasCheckConstraint("ck_users_portal_role", "portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')");
+
                             t.HasCheckConstraint("ck_users_sync_status", "sync_status IN ('pending', 'synced', 'failed')");
                         });
                 });

@@ -473,6 +473,11 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
+                    b.Property<string>("PortalRole")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("portal_role");
+
                     b.Property<string>("RefreshTokenHash")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT")
@@ -542,6 +547,8 @@ namespace AdminPortal.Migrations.Sqlite
 
                     b.ToTable("users", null, t =>
                         {
+                            t.HasCheckConstraint("ck_users_portal_role", "portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')");
+
                             t.HasCheckConstraint("ck_users_sync_status", "sync_status IN ('pending', 'synced', 'failed')");
                         });
                 });

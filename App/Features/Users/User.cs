@@ -1,6 +1,7 @@
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Customers;
 using AdminPortal.App.Features.Sites;
+using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -49,6 +50,9 @@ public class User : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
     public DateTime? LastSyncedAt { get; set; }
     public string? LastSyncError { get; set; }
 
+    /// <summary>What the user may do in this portal; null means no portal access at all.</summary>
+    public PortalRole? PortalRole { get; set; }
+
     public bool IsActive { get; set; } = true;
     public bool IsLocked { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -69,7 +73,12 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         entity.Property(u => u.OidcIssuer).HasMaxLength(500);
         entity.Property(u => u.RefreshTokenHash).HasMaxLength(500);
         entity.Property(u => u.SyncStatus).HasMaxLength(16).HasConversion(SnakeCaseEnumConverter.For<SyncStatus>());
-        entity.ToTable(t => t.HasCheckConstraint("ck_users_sync_status", SnakeCaseEnumConverter.CheckConstraintSql<SyncStatus>("sync_status")));
+        entity.Property(u => u.PortalRole).HasMaxLength(32).HasConversion(SnakeCaseEnumConverter.For<PortalRole>());
+        entity.ToTable(t =>
+        {
+            t.HasCheckConstraint("ck_users_sync_status", SnakeCaseEnumConverter.CheckConstraintSql<SyncStatus>("sync_status"));
+            t.HasCheckConstraint("ck_users_portal_role", SnakeCaseEnumConverter.CheckConstraintSql<PortalRole>("portal_role"));
+        });
 
         entity.HasOne(u => u.Customer).WithMany().HasForeignKey(u => u.CustomerId).OnDelete(DeleteBehavior.Restrict);
         entity.HasOne(u => u.Site).WithMany().HasForeignKey(u => u.SiteId).OnDelete(DeleteBehavior.Restrict);

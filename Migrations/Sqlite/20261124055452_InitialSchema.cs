@@ -128,6 +128,7 @@ namespace AdminPortal.Migrations.Sqlite
                     sync_status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     last_synced_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     last_sync_error = table.Column<string>(type: "TEXT", nullable: true),
+                    portal_role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     is_active = table.Column<bool>(type: "INTEGER", nullable: false),
                     is_locked = table.Column<bool>(type: "INTEGER", nullable: false),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
@@ -137,6 +138,7 @@ namespace AdminPortal.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                    table.CheckConstraint("ck_users_portal_role", "portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')");
                     table.CheckConstraint("ck_users_sync_status", "sync_status IN ('pending', 'synced', 'failed')");
                     table.ForeignKey(
                         name: "fk_users_customers_customer_id",

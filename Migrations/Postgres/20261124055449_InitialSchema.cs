@@ -13,7 +13,7 @@ namespace AdminPortal.Migrations.Postgres
         {
             // PostgreSQL has no unique_rowid(); define one of CockroachDB's shape (10 µs timestamp << 15 | sequence) so that
             // the id defaults below read as they would on CockroachDB, and interleave with TimeOrderedId's ids.
-            // One statement per operation. On CockroachDB, where the function is built in, skip these two.
+            // One statement per operation, no dollar quoting. On CockroachDB, where the function is built in, skip these two.
             migrationBuilder.Sql("CREATE SEQUENCE IF NOT EXISTS unique_rowid_seq MINVALUE 0 MAXVALUE 32767 CYCLE;");
             migrationBuilder.Sql(
                 "CREATE OR REPLACE FUNCTION unique_rowid() RETURNS bigint LANGUAGE sql VOLATILE AS " +
@@ -131,6 +131,7 @@ namespace AdminPortal.Migrations.Postgres
                     sync_status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     last_synced_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     last_sync_error = table.Column<string>(type: "text", nullable: true),
+                    portal_role = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
                     is_active = table.Column<bool>(type: "boolean", nullable: false),
                     is_locked = table.Column<bool>(type: "boolean", nullable: false),
                     created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -140,6 +141,7 @@ namespace AdminPortal.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                    table.CheckConstraint("ck_users_portal_role", "portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')");
                     table.CheckConstraint("ck_users_sync_status", "sync_status IN ('pending', 'synced', 'failed')");
                     table.ForeignKey(
                         name: "fk_users_customers_customer_id",

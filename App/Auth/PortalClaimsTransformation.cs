@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Security.Claims;
+using AdminPortal.App.Tenancy;
+using Microsoft.AspNetCore.Authentication;
+
+namespace AdminPortal.App.Auth;
+
+/// <summary>
+/// Keeps the tenant claims (role, customer, site) of a signed-in principal current with the database, so a role
+/// change applies within <see cref="UserAccessService.CacheLifetime"/> without signing in again.
+/// </summary>
+/// <remarks>
+/// Runs on every request, including each Blazor hub request: it works on a clone, replaces rather than appends
+/// (idempotent), and reads through the bounded cache of <see cref="UserAccessService"/>.
+/// </remarks>
+public sealed class PortalClaimsTransformation(UserAccessService access) : IClaimsTransformation
+{
+    private static readonly string[] TenantClaims = [PortalClaimTypes.Role, PortalClaimTypes.CustomerId, PortalClaimTypes.SiteId, PortalClaimTypes.CustomerName];
+
+    public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+    {
+        if (UserAccessService.UserIdOf(principal) is not long userId || principal.Identity is not ClaimsIdentity { IsAuthenticated: true })
+        {
+            return principal;
+        }
+
+        var current = await access.GetAsync(userId);
+        var clone = principal.Clone();
+        var identity = (ClaimsIdentity)clone.Identity!;
+        foreach (var claim in identity.Claims.Where(c => TenantClaims.Contains(c.Type)).ToList())
+        {
+            identity.RemoveClaim(claim);
+        }
+
+        // A user who may no longer sign in keeps no role: the fallback policy then refuses every page, and the cookie
+        // and circuit checks end the session.
+        if (current is { MaySignIn: true })
+        {
+            identity.AddClaims(ClaimsFor(current));
+        }
+
+        return clone;
+    }
+
+    public static IEnumerable<Claim> ClaimsFor(UserAccess access)
+    {
+        yield return new Claim(PortalClaimTypes.Role, access.Role!.Value.ToString());
+        yield return new Claim(PortalClaimTypes.CustomerId, access.CustomerId.ToString(CultureInfo.InvariantCulture));
+        yield return new Claim(PortalClaimTypes.SiteId, access.SiteId.ToString(CultureInfo.InvariantCulture));
+        yield return new Claim(PortalClaimTypes.CustomerName, access.CustomerName);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Security.Claims;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.IdentityProviders;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminPortal.App.Auth;
+
+/// <summary>What an identity provider said about the person signing in.</summary>
+public sealed record ExternalIdentity(string Scheme, string? Issuer, string Subject, string? Email, string? Name, string? EntraObjectId, string? EntraTenantId)
+{
+    public static ExternalIdentity From(string scheme, ClaimsPrincipal principal)
+    {
+        string? First(params string[] types) => types.Select(t => principal.FindFirst(t)?.Value).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+        var subject = principal.FindFirst("sub") ?? principal.FindFirst(ClaimTypes.NameIdentifier)
+            ?? throw new InvalidOperationException("The identity provider sent no subject.");
+        return new ExternalIdentity(
+            scheme,
+            subject.Issuer,
+            subject.Value,
+            First("email", ClaimTypes.Email, "preferred_username", ClaimTypes.Upn),
+            First("name", ClaimTypes.Name),
+            First("oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"),
+            First("tid", "http://schemas.microsoft.com/identity/claims/tenantid"));
+    }
+}
+
+/// <summary>Why a sign-in was refused; the no-access page explains each.</summary>
+public enum SignInDenial
+{
+    UnknownProvider,
+    UnknownUser,
+    AmbiguousEmail,
+    Inactive,
+    Locked,
+    CustomerInactive,
+    NoPortalRole,
+}
+
+public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Denial, long? UserId = null);
+
+/// <summary>
+/// Runs once per sign-in, when the provider's token has been validated: finds the portal user, links a legacy account
+/// on its first OIDC sign-in, counts the sign-in, and builds the principal the cookie will carry.
+/// </summary>
+public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders providers, UserAccessService access, TimeProvider clock, ILogger<SignInService> logger)
+{
+    public async Task<SignInOutcome> SignInAsync(ExternalIdentity identity, CancellationToken cancellationToken = default)
+    {
+        // Two sign-ins of the same user at once: the version token makes one of them retry with fresh data.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TrySignInAsync(identity, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<SignInOutcome> TrySignInAsync(ExternalIdentity identity, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var tenant = scope.ServiceProvider.GetRequiredService<TenantContext>();
+        tenant.Use(TenantScope.System($"sign-in:{identity.Email ?? identity.Subject}"));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
+
+        var provider = providers.Find(identity.Scheme);
+        string? authority = provider?.CiamAuthority;
+        var system = authority is null ? null : await FindSystemAsync(db, authority, cancellationToken);
+        if (system is null)
+        {
+            logger.LogWarning("Sign-in through {Scheme} refused: no enabled ciam_systems row has authority {Authority}.", identity.Scheme, authority);
+            return new SignInOutcome(null, SignInDenial.UnknownProvider);
+        }
+
+        var mapping = await db.UserCiamMappings.Include(m => m.User).ThenInclude(u => u!.Customer)
+            .FirstOrDefaultAsync(m => m.CiamSystemId == system.Id && m.ExternalSubject == identity.Subject, cancellationToken);
+        var user = mapping?.User;
+        string? linkedBy = null;
+
+        // Entra's object id + tenant id identify a legacy Azure account; only an Entra token (Identity.Web) can vouch for them.
+        if (user is null && provider!.Handler == SignInHandler.IdentityWeb && identity.EntraObjectId is not null && identity.EntraTenantId is not null)
+        {
+            user = await db.Users.Include(u => u.Customer)
+                .FirstOrDefaultAsync(u => u.AzureObjectId == identity.EntraObjectId && u.AzureTenantId == identity.EntraTenantId, cancellationToken);
+            linkedBy = "entra_object_id";
+        }
+
+        if (user is null && identity.Email is { Length: > 0 } email)
+        {
+            // A legacy account (password or Azure ids) with this email, in the provider's customer, not yet linked to it.
+            string normalized = email.Trim().ToLowerInvariant();
+            var candidates = await db.Users.Include(u => u.Customer)
+                .Where(u => u.Email == normalized && (u.PasswordHash != null || u.AzureObjectId != null))
+                .Where(u => system.CustomerId == null || u.CustomerId == system.CustomerId)
+                .Where(u => !db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystemId == system.Id))
+                .Take(2)
+                .ToListAsync(cancellationToken);
+            if (candidates.Count > 1)
+            {
+                return new SignInOutcome(null, SignInDenial.AmbiguousEmail);
+            }
+
+            user = candidates.SingleOrDefault();
+            linkedBy = "email";
+        }
+
+        if (user is null)
+        {
+            return new SignInOutcome(null, SignInDenial.UnknownUser);
+        }
+
+        SignInDenial? denial = !user.IsActive ? SignInDenial.Inactive
+            : user.IsLocked ? SignInDenial.Locked
+            : user.Customer?.IsActive == false ? SignInDenial.CustomerInactive
+            : user.PortalRole is null ? SignInDenial.NoPortalRole
+            : null;
+        if (denial is not null)
+        {
+            return new SignInOutcome(null, denial, user.Id);
+        }
+
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        if (mapping is null)
+        {
+            // The legacy → OIDC migration step: audited as link_identity, with how the account was found.
+            mapping = new UserCiamMapping { UserId = user.Id, CiamSystemId = system.Id, ExternalSubject = identity.Subject };
+            db.UserCiamMappings.Add(mapping);
+            db.SetAuditAction(mapping, $"link_identity_by_{linkedBy}");
+            if (user.OidcSubject is null)
+            {
+                user.OidcSubject = identity.Subject;
+                user.OidcIssuer = identity.Issuer;
+            }
+        }
+
+        mapping.LastLoginAt = now;
+        user.LoginCount++;
+        user.LastLoginAt = now;
+        db.SetAuditAction(user, Features.Audit.AuditActions.SignIn);
+        await db.SaveChangesAsync(cancellationToken);
+        access.Invalidate(user.Id);
+
+        var claims = new List<Claim>
+        {
+            new(PortalClaimTypes.UserId, user.Id.ToString(CultureInfo.InvariantCulture)),
+            new(PortalClaimTypes.DisplayName, user.DisplayName),
+            new(PortalClaimTypes.Email, user.Email),
+            new(PortalClaimTypes.Provider, identity.Scheme),
+            new(PortalClaimTypes.SignedInAt, new DateTimeOffset(now).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+        };
+        claims.AddRange(PortalClaimsTransformation.ClaimsFor(new UserAccess(user.Id, user.PortalRole, user.CustomerId, user.SiteId, user.Customer?.Name ?? "", true, false, true, user.TokensRevokedAt)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, identity.Scheme, PortalClaimTypes.DisplayName, PortalClaimTypes.Role));
+        return new SignInOutcome(principal, null, user.Id);
+    }
+
+    private static async Task<CiamSystem?> FindSystemAsync(PortalDbContext db, string authority, CancellationToken cancellationToken)
+    {
+        string trimmed = authority.TrimEnd('/');
+        return await db.CiamSystems.AsNoTracking()
+            .Where(c => c.IsEnabled && (c.Authority == trimmed || c.Authority == trimmed + "/"))
+            .OrderBy(c => c.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+}
