@@ -21,7 +21,13 @@ public class DemoDataTests
         Assert.Equal(3, await db.Sites.CountAsync());
         Assert.Equal(40, await db.Users.CountAsync());
         Assert.Equal(60, await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync());
-        Assert.Equal(2, await db.CiamSystems.CountAsync());
+        // One provider per customer, plus the platform-wide development sign-in that the demo personas use.
+        Assert.Equal(2, await db.CiamSystems.CountAsync(c => c.CustomerId != null));
+        Assert.Equal(1, await db.CiamSystems.CountAsync(c => c.CustomerId == null && c.Authority == App.Auth.DevIdentityProvider.Authority));
+        foreach (var role in Enum.GetValues<PortalRole>())
+        {
+            Assert.True(await db.Users.AnyAsync(u => u.PortalRole == role), $"no demo persona with role {role}");
+        }
         Assert.True(await db.UserCiamMappings.CountAsync() > 0);
 
         // Every auth kind × sync status combination is present.

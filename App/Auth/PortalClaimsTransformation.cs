@@ -25,7 +25,8 @@ public sealed class PortalClaimsTransformation(UserAccessService access) : IClai
         }
 
         var current = await access.GetAsync(userId);
-        var clone = principal.Clone();
+        // ClaimsPrincipal.Clone() shares the identities: clone each one, so the cookie's principal is never mutated.
+        var clone = new ClaimsPrincipal(principal.Identities.Select(i => i.Clone()));
         var identity = (ClaimsIdentity)clone.Identity!;
         foreach (var claim in identity.Claims.Where(c => TenantClaims.Contains(c.Type)).ToList())
         {

@@ -81,11 +81,15 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         DateTime now = DateTime.UtcNow;
-        var changed = ChangeTracker.Entries()
-            .Where(e => e.State is (EntityState.Added or EntityState.Modified or EntityState.Deleted) && e.Entity is not AuditEntry)
-            .ToList();
+        var pending = ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList();
+        var changed = pending.Where(e => e.Entity is not AuditEntry).ToList();
 
-        var owners = await ResolveOwnersAsync(changed, cancellationToken);
+        // Audit entries that code added itself (e.g. a tenant switch) pass the same tenant check as any row.
+        var owners = await ResolveOwnersAsync(pending, cancellationToken);
+        if (pending.Any(e => e.Entity is AuditEntry && e.State != EntityState.Added))
+        {
+            throw new InvalidOperationException("The audit log is append-only: entries are never changed or deleted.");
+        }
         foreach (var entry in changed)
         {
             StampRow(entry, now);
@@ -158,12 +162,25 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     Customer => (long)values[nameof(Customer.Id)]!,
                     ICustomerOwned => (long)values[nameof(ICustomerOwned.CustomerId)]!,
                     CiamSystem => (long?)values[nameof(CiamSystem.CustomerId)],
+                    AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
                     UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
                     _ => throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} has no tenant rule: add one to PortalDbContext."),
                 };
 
                 if (!scope.AllCustomers && (owner is null || owner != scope.CustomerId || (entry.Entity is Customer && entry.State == EntityState.Added)))
+                {
+                    Refuse(entry);
+                }
+
+                // A site-bound scope (an editor) writes only within its site, as its filters read only within it.
+                long? site = entry.Entity switch
+                {
+                    Site => (long)values[nameof(Site.Id)]!,
+                    User => (long)values[nameof(User.SiteId)]!,
+                    _ => null,
+                };
+                if (!scope.AllCustomers && scope.SiteId is not null && site is not null && site != scope.SiteId)
                 {
                     Refuse(entry);
                 }

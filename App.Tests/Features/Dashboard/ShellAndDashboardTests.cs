@@ -27,6 +27,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<DashboardService>();
+        Services.AddScoped<TenantSwitchService>();
         authorization = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", true));
     }
@@ -41,6 +42,9 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
     {
         authorization.SetAuthorized("Test admin");
         authorization.SetClaims(claims.Select(c => new Claim(c.Type, c.Value)).ToArray());
+        // bUnit checks policies by name only; the real policies are tested against IAuthorizationService elsewhere.
+        string role = claims.First(c => c.Type == PortalClaimTypes.Role).Value;
+        authorization.SetPolicies(App.Auth.PortalPolicies.Roles.Where(p => p.Value.Any(r => r.ToString() == role)).Select(p => p.Key).ToArray());
         RenderFragment body = builder =>
         {
             builder.OpenComponent<DashboardPage>(0);
@@ -65,7 +69,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Assert.Equal("3", shell.Find("[data-stat=Sites]").TextContent.Trim());
         Assert.Contains(failed.ToString(), shell.Find("[data-sync-status=Failed]").TextContent);
         Assert.Contains("AdminPortal", shell.Find("header").TextContent);
-        Assert.Contains("All customers", shell.Find("header").TextContent);
+        Assert.NotNull(shell.Find("header .tenant-switcher"));
         Assert.Contains("Dashboard", shell.Find("nav").TextContent);
         Assert.NotEmpty(shell.FindAll(".mud-chart"));
     }
@@ -81,10 +85,12 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
             fabrikamUsers = await context.Db.Users.CountAsync(u => u.CustomerId == fabrikam);
         }
 
-        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, PortalRoles.CustomerAdmin), (PortalClaimTypes.CustomerId, fabrikam.ToString()));
+        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, PortalRoles.CustomerAdmin), (PortalClaimTypes.CustomerId, fabrikam.ToString()), (PortalClaimTypes.CustomerName, "Fabrikam Publishing"));
 
         shell.WaitForAssertion(() => Assert.Equal(fabrikamUsers.ToString(), shell.Find("[data-stat=Users]").TextContent.Trim()), TimeSpan.FromSeconds(10));
         Assert.Equal("1", shell.Find("[data-stat=Customers]").TextContent.Trim());
+        Assert.Equal("Fabrikam Publishing", shell.Find("[data-testid=tenant]").TextContent.Trim());
+        Assert.Empty(shell.FindAll(".tenant-switcher"));
     }
 
     [Fact]

@@ -1,0 +1,138 @@
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Audit;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AdminPortal.Tests.Auth;
+
+/// <summary>What happens once per sign-in, on both databases.</summary>
+public class SignInServiceTests
+{
+    private static (SignInService Service, UserAccessService Access) Create(TestDatabase database)
+    {
+        var providers = new SignInProviders();
+        providers.Add(new SignInProvider(DevIdentityProvider.OidcScheme, "dev", SignInHandler.OpenIdConnect, DevIdentityProvider.Authority));
+        providers.Add(new SignInProvider(DevIdentityProvider.IdentityWebScheme, "dev entra", SignInHandler.IdentityWeb, DevIdentityProvider.Authority));
+        providers.Add(new SignInProvider("oidc-nowhere", "unregistered", SignInHandler.OpenIdConnect, "https://nowhere.example/"));
+        var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+        var access = new UserAccessService(scopes);
+        return (new SignInService(scopes, providers, access, TimeProvider.System, NullLogger<SignInService>.Instance), access);
+    }
+
+    private static async Task<T> QueryAsync<T>(TestDatabase database, Func<PortalDbContext, Task<T>> query)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        return await query(context.Db);
+    }
+
+    private static async Task UpdateUserAsync(TestDatabase database, long userId, Action<App.Features.Users.User> change)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        change(await context.Db.Users.SingleAsync(u => u.Id == userId));
+        await context.Db.SaveChangesAsync();
+    }
+
+    private static Task<(long Id, string Subject, int LoginCount, long CustomerId)> PersonaAsync(TestDatabase database, PortalRole role) =>
+        QueryAsync(database, async db =>
+        {
+            var persona = await db.UserCiamMappings.Where(m => m.CiamSystem!.Authority == DevIdentityProvider.Authority && m.User!.PortalRole == role)
+                .Select(m => new { m.UserId, m.ExternalSubject, m.User!.LoginCount, m.User.CustomerId }).FirstAsync();
+            return (persona.UserId, persona.ExternalSubject, persona.LoginCount, persona.CustomerId);
+        });
+
+    [Theory, BothProviders]
+    public async Task SignIn_MappedPersona_CountsOneLoginAuditsItAndCarriesTheTenant(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, _) = Create(database);
+        var persona = await PersonaAsync(database, PortalRole.CustomerAdmin);
+        int signInsBefore = await QueryAsync(database, db => db.AuditLog.CountAsync(a => a.EntityId == persona.Id && a.Action == AuditActions.SignIn));
+
+        var outcome = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", persona.Subject, null, null, null, null));
+
+        Assert.Null(outcome.Denial);
+        var scope = TenantScope.FromPrincipal(outcome.Principal);
+        Assert.Equal((persona.CustomerId, PortalRoles.CustomerAdmin, false), (scope.CustomerId!.Value, scope.Role!, scope.AllCustomers));
+        Assert.Equal(persona.LoginCount + 1, await QueryAsync(database, db => db.Users.Where(u => u.Id == persona.Id).Select(u => u.LoginCount).SingleAsync()));
+        Assert.Equal(signInsBefore + 1, await QueryAsync(database, db => db.AuditLog.CountAsync(a => a.EntityId == persona.Id && a.Action == AuditActions.SignIn && a.CustomerId == persona.CustomerId)));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_LegacyUserByEmail_LinksTheAccountOnceAndAuditsTheMigration(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, _) = Create(database);
+        var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null).Select(u => new { u.Id, u.Email }).SingleAsync());
+
+        var first = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", legacy.Email.ToUpperInvariant(), "Legacy", null, null));
+        var second = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", null, null, null, null));
+
+        Assert.Null(first.Denial);
+        Assert.Equal(legacy.Id, first.UserId);
+        Assert.Equal(legacy.Id, second.UserId);
+        Assert.Equal(1, await QueryAsync(database, db => db.UserCiamMappings.CountAsync(m => m.UserId == legacy.Id && m.ExternalSubject == "new-subject")));
+        Assert.Equal(1, await QueryAsync(database, db => db.AuditLog.CountAsync(a => a.Action == "link_identity_by_email")));
+        Assert.Equal("new-subject", await QueryAsync(database, db => db.Users.Where(u => u.Id == legacy.Id).Select(u => u.OidcSubject).SingleAsync()));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_EntraObjectIdThroughIdentityWeb_LinksTheLegacyAzureAccount(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, _) = Create(database);
+        var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null)
+            .Select(u => new { u.Id, u.AzureObjectId, u.AzureTenantId }).SingleAsync());
+
+        var viaGenericHandler = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, null, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
+        var viaIdentityWeb = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.IdentityWebScheme, null, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
+
+        // Only an Entra token can vouch for an Entra object id.
+        Assert.Equal(SignInDenial.UnknownUser, viaGenericHandler.Denial);
+        Assert.Null(viaIdentityWeb.Denial);
+        Assert.Equal(legacy.Id, viaIdentityWeb.UserId);
+        Assert.Equal(1, await QueryAsync(database, db => db.AuditLog.CountAsync(a => a.Action == "link_identity_by_entra_object_id")));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_RefusedCases_GiveTheReasonAndWriteNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, _) = Create(database);
+        var editor = await PersonaAsync(database, PortalRole.Editor);
+        var support = await PersonaAsync(database, PortalRole.Support);
+        var admin = await PersonaAsync(database, PortalRole.CustomerAdmin);
+        await UpdateUserAsync(database, editor.Id, u => u.IsLocked = true);
+        await UpdateUserAsync(database, support.Id, u => u.IsActive = false);
+        await UpdateUserAsync(database, admin.Id, u => u.PortalRole = null);
+        int auditBefore = await QueryAsync(database, db => db.AuditLog.CountAsync());
+
+        async Task<SignInDenial?> DenialFor(string scheme, string subject, string? email = null) =>
+            (await service.SignInAsync(new ExternalIdentity(scheme, null, subject, email, null, null, null))).Denial;
+
+        Assert.Equal(SignInDenial.Locked, await DenialFor(DevIdentityProvider.OidcScheme, editor.Subject));
+        Assert.Equal(SignInDenial.Inactive, await DenialFor(DevIdentityProvider.OidcScheme, support.Subject));
+        Assert.Equal(SignInDenial.NoPortalRole, await DenialFor(DevIdentityProvider.OidcScheme, admin.Subject));
+        Assert.Equal(SignInDenial.UnknownUser, await DenialFor(DevIdentityProvider.OidcScheme, "dev-unknown", "nobody@unknown.example"));
+        Assert.Equal(SignInDenial.UnknownProvider, await DenialFor("oidc-nowhere", editor.Subject));
+        Assert.Equal(auditBefore, await QueryAsync(database, db => db.AuditLog.CountAsync()));
+        Assert.Equal(editor.LoginCount, await QueryAsync(database, db => db.Users.Where(u => u.Id == editor.Id).Select(u => u.LoginCount).SingleAsync()));
+    }
+
+    [Theory, BothProviders]
+    public async Task SessionCheck_TokensRevokedAfterSignIn_EndsTheSession(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, access) = Create(database);
+        var persona = await PersonaAsync(database, PortalRole.Support);
+        var outcome = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, null, persona.Subject, null, null, null, null));
+        Assert.True(UserAccessService.IsSessionValid(await access.GetAsync(persona.Id, fresh: true), outcome.Principal!));
+
+        await UpdateUserAsync(database, persona.Id, u => u.TokensRevokedAt = DateTime.UtcNow.AddSeconds(1));
+
+        Assert.False(UserAccessService.IsSessionValid(await access.GetAsync(persona.Id, fresh: true), outcome.Principal!));
+    }
+}
