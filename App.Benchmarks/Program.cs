@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Dashboard;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+// Dashboard cost at scale, on PostgreSQL: the portal's capped counts against exact counts (the baseline), measured
+// in the same run on the same data. Run it with ./bench.sh, which starts a private cluster.
+int users = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
+const int Rounds = 7;
+string admin = Environment.GetEnvironmentVariable("ADMINPORTAL_TEST_POSTGRES") ?? throw new InvalidOperationException("Set ADMINPORTAL_TEST_POSTGRES (./bench.sh does).");
+string name = "bench_" + Guid.NewGuid().ToString("N")[..8];
+await Execute(admin, $"CREATE DATABASE {name}");
+try
+{
+    var options = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString };
+    var services = new ServiceCollection().AddLogging().AddPortalData(options).AddSingleton(TimeProvider.System).AddScoped<DashboardService>().BuildServiceProvider();
+    await using (var scope = services.CreateAsyncScope())
+    {
+        var commands = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
+        await commands.MigrateAsync();
+        await commands.SeedAsync();
+    }
+
+    long contoso = await WithContext(services, TenantScope.System(), db => db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync());
+    long site = await WithContext(services, TenantScope.System(), db => db.Sites.Where(s => s.CustomerId == contoso).Select(s => s.Id).FirstAsync());
+    var fill = Stopwatch.StartNew();
+    await Execute(options.ConnectionString!,
+        "INSERT INTO users (customer_id, site_id, email, display_name, login_count, sync_status, is_active, is_locked, created_at, updated_at, version) " +
+        $"SELECT {contoso}, {site}, 'bulk' || g || '@contoso.example', 'Bulk user ' || g, g % 300, (ARRAY['pending','synced','failed'])[1 + g % 3], true, false, " +
+        $"now() - (g || ' seconds')::interval, now(), 1 FROM generate_series(1, {users}) AS g");
+    await Execute(options.ConnectionString!, "ANALYZE");
+    Console.WriteLine($"PostgreSQL, {users:N0} extra users in one tenant (filled in {fill.Elapsed.TotalSeconds:F0} s), median of {Rounds} runs after a warm-up:");
+
+    foreach (var scope in new[] { TenantScope.System("platform admin"), TenantScope.ForCustomer(contoso) })
+    {
+        double capped = await Median(() => WithScope(services, scope, s => s.GetRequiredService<DashboardService>().GetSummaryAsync()));
+        double exact = await Median(() => WithContext(services, scope, ExactCountsAsync));
+        Console.WriteLine($"  {(scope.AllCustomers ? "platform admin" : "customer admin"),-15} dashboard (capped counts): {capped,8:F1} ms   baseline (exact counts): {exact,8:F1} ms   ratio {exact / capped,5:F1}x");
+    }
+}
+finally
+{
+    NpgsqlConnection.ClearAllPools();
+    await Execute(admin, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+}
+
+// The same figures the dashboard shows, counted exactly: what a naive dashboard would do.
+static async Task<int> ExactCountsAsync(PortalDbContext db)
+{
+    int total = await db.Users.CountAsync() + await db.Customers.CountAsync() + await db.Sites.CountAsync();
+    foreach (var status in Enum.GetValues<SyncStatus>())
+    {
+        total += await db.Users.CountAsync(u => u.SyncStatus == status);
+    }
+
+    return total + await db.Posts.CountAsync();
+}
+
+static async Task<double> Median<T>(Func<Task<T>> action)
+{
+    await action();
+    var times = new List<double>();
+    for (int i = 0; i < Rounds; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        await action();
+        times.Add(watch.Elapsed.TotalMilliseconds);
+    }
+
+    return times.Order().ElementAt(times.Count / 2);
+}
+
+static async Task<T> WithScope<T>(IServiceProvider services, TenantScope tenant, Func<IServiceProvider, Task<T>> action)
+{
+    await using var scope = services.CreateAsyncScope();
+    scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenant);
+    return await action(scope.ServiceProvider);
+}
+
+static Task<T> WithContext<T>(IServiceProvider services, TenantScope tenant, Func<PortalDbContext, Task<T>> query) =>
+    WithScope(services, tenant, async provider =>
+    {
+        await using var db = await provider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await query(db);
+    });
+
+static async Task Execute(string connectionString, string sql)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+    await command.ExecuteNonQueryAsync();
+}
