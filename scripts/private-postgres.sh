@@ -4,7 +4,12 @@
 
 log() { printf '== %s\n' "$*"; }
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+  else echo "need root (or sudo) to install Debian packages: $*" >&2; return 1
+  fi
+}
 
 find_initdb() { ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1; }
 
@@ -39,9 +44,14 @@ start_private_postgres() {
 
   trap stop_private_postgres EXIT
   log "starting PostgreSQL on 127.0.0.1:$port"
-  as_pg "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust --no-sync -E UTF8 >"$pgdir/initdb.log"
-  as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+  # --no-locale: a LANG that names an ungenerated locale would make initdb fail on a fresh machine.
+  if ! as_pg "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust --no-sync -E UTF8 --no-locale >"$pgdir/initdb.log" 2>&1; then
+    cat "$pgdir/initdb.log" >&2; return 1
+  fi
+  if ! as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+    cat "$pgdir/server.log" >&2; return 1
+  fi
   export ADMINPORTAL_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 }
 

@@ -103,6 +103,8 @@ public class ClaimsAndPoliciesTests
     [InlineData("https://evil.example/", "/")]
     [InlineData("//evil.example/", "/")]
     [InlineData("/\\evil.example", "/")]
+    [InlineData("/\t/evil.example", "/")]
+    [InlineData("/users\r\nSet-Cookie: x=y", "/")]
     [InlineData(null, "/")]
     public void SafeReturnUrl_OnlyLocalPaths_PassThrough(string? input, string expected)
     {

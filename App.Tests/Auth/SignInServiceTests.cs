@@ -68,9 +68,12 @@ public class SignInServiceTests
         var (service, _) = Create(database);
         var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null).Select(u => new { u.Id, u.Email }).SingleAsync());
 
-        var first = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", legacy.Email.ToUpperInvariant(), "Legacy", null, null));
+        var unverified = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", legacy.Email, "Legacy", null, null, EmailVerified: false));
+        var first = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", legacy.Email.ToUpperInvariant(), "Legacy", null, null, EmailVerified: true));
         var second = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", null, null, null, null));
 
+        // An unverified email proves nothing about the account.
+        Assert.Equal(SignInDenial.UnknownUser, unverified.Denial);
         Assert.Null(first.Denial);
         Assert.Equal(legacy.Id, first.UserId);
         Assert.Equal(legacy.Id, second.UserId);

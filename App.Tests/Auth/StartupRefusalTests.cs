@@ -25,7 +25,7 @@ public class StartupRefusalTests
 
             var error = Assert.ThrowsAny<Exception>(() => portal.CreateClient());
 
-            Assert.Contains("Auth:DevIdentityProvider is on in Production", error.ToString());
+            Assert.Contains("Auth:DevIdentityProvider is on outside Development (environment: Production)", error.ToString());
             Assert.False(File.Exists(Path.Combine(folder, "portal.db")), "nothing should have been created before the refusal");
         }
         finally

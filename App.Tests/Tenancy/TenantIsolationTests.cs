@@ -170,6 +170,43 @@ public class TenantIsolationTests
         Assert.False(await system.Db.Users.AnyAsync(u => u.Email == "ghost@contoso.example"));
     }
 
+    [Theory, BothProviders]
+    public async Task Save_ReferenceToAnotherTenantsRow_IsRefusedEvenForThePlatform(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, fabrikam) = await CustomerIdsAsync(database);
+        await using var system = await database.ContextAsync(TenantScope.System());
+        long fabrikamSite = await system.Db.Sites.Where(s => s.CustomerId == fabrikam).Select(s => s.Id).FirstAsync();
+        long fabrikamUser = await system.Db.Users.Where(u => u.CustomerId == fabrikam).Select(u => u.Id).FirstAsync();
+        long fabrikamProvider = await system.Db.CiamSystems.Where(c => c.CustomerId == fabrikam).Select(c => c.Id).FirstAsync();
+        long contosoUser = await system.Db.Users.Where(u => u.CustomerId == contoso).Select(u => u.Id).FirstAsync();
+
+        // A Contoso user placed on a Fabrikam site; a Contoso post by a Fabrikam author; a Contoso user mapped to Fabrikam's provider.
+        await using (var context = await database.ContextAsync(TenantScope.ForCustomer(contoso)))
+        {
+            var user = await context.Db.Users.SingleAsync(u => u.Id == contosoUser);
+            user.SiteId = fabrikamSite;
+            await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.Db.SaveChangesAsync());
+        }
+
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var post = await context.Db.Posts.FirstAsync(p => p.Site!.CustomerId == contoso);
+            post.AuthorId = fabrikamUser;
+            await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.Db.SaveChangesAsync());
+        }
+
+        await using (var context = await database.ContextAsync(TenantScope.ForCustomer(contoso)))
+        {
+            context.Db.UserCiamMappings.Add(new UserCiamMapping { UserId = contosoUser, CiamSystemId = fabrikamProvider, ExternalSubject = "borrowed" });
+            await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.Db.SaveChangesAsync());
+        }
+
+        Assert.False(await system.Db.UserCiamMappings.AnyAsync(m => m.ExternalSubject == "borrowed"));
+        Assert.Equal(0, await system.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SiteId == fabrikamSite));
+        Assert.Equal(0, await system.Db.Posts.IgnoreQueryFilters().CountAsync(p => p.AuthorId == fabrikamUser && p.Site!.CustomerId == contoso));
+    }
+
     [Fact]
     public void FromPrincipal_Claims_GiveTheScopeOfEachRole()
     {

@@ -62,10 +62,10 @@ public static class AuthSetup
         var databaseProvider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);
         if (DevIdentityProvider.IsEnabled(configuration, builder.Environment, new DatabaseOptions { Provider = databaseProvider }))
         {
-            if (builder.Environment.IsProduction())
+            if (!builder.Environment.IsDevelopment())
             {
                 throw new InvalidOperationException(
-                    "Auth:DevIdentityProvider is on in Production. The development identity provider lets anyone on this machine sign in as any demo user; turn it off and configure Authentication:Entra or Authentication:Oidc.");
+                    $"Auth:DevIdentityProvider is on outside Development (environment: {builder.Environment.EnvironmentName}). The development identity provider lets anyone on this machine sign in as any demo user; turn it off and configure Authentication:Entra or Authentication:Oidc.");
             }
 
             AddDevelopmentSchemes(services, authentication, providers);
@@ -215,8 +215,12 @@ public static class AuthSetup
     }
 
     /// <summary>Only local paths: an open redirect after sign-in would hand the session's first click to anyone.</summary>
+    /// <remarks>As ASP.NET's IsLocalUrl: one leading slash, no backslash after it, no control characters (browsers drop a tab, so "/\t/evil" is "//evil").</remarks>
     public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+        !string.IsNullOrEmpty(returnUrl)
+        && returnUrl[0] == '/'
+        && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+        && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : "/";
 }

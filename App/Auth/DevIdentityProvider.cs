@@ -78,7 +78,8 @@ public static class DevIdentityProvider
         app.Use(async (context, next) =>
         {
             bool isProviderPath = context.Request.Path.StartsWithSegments(PathPrefix) || context.Request.Path.StartsWithSegments("/.well-known");
-            if (isProviderPath && context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
+            // No address (a Unix socket, a proxy hop) counts as remote.
+            if (isProviderPath && !(context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
@@ -103,7 +104,7 @@ public static class DevIdentityProvider
         }
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        foreach (var claim in login.Principal!.Claims.Where(c => c.Type is Claims.Subject or Claims.Name or Claims.Email or "oid" or "tid"))
+        foreach (var claim in login.Principal!.Claims.Where(c => c.Type is Claims.Subject or Claims.Name or Claims.Email or Claims.EmailVerified or "oid" or "tid"))
         {
             identity.AddClaim(new Claim(claim.Type, claim.Value));
         }
@@ -132,6 +133,7 @@ public static class DevIdentityProvider
         identity.AddClaim(new Claim(Claims.Subject, chosen.Subject));
         identity.AddClaim(new Claim(Claims.Name, chosen.Name));
         identity.AddClaim(new Claim(Claims.Email, chosen.Email));
+        identity.AddClaim(new Claim(Claims.EmailVerified, "true"));
         if (chosen.AzureObjectId is not null && chosen.AzureTenantId is not null)
         {
             identity.AddClaim(new Claim("oid", chosen.AzureObjectId));

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
+using AdminPortal.App.Tenancy;
 
 namespace AdminPortal.App.Auth;
 
@@ -15,7 +16,17 @@ public sealed class PortalRevalidatingAuthenticationStateProvider(ILoggerFactory
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         var user = authenticationState.User;
-        return UserAccessService.UserIdOf(user) is long userId
-            && UserAccessService.IsSessionValid(await access.GetAsync(userId, fresh: true, cancellationToken), user);
+        if (UserAccessService.UserIdOf(user) is not long userId)
+        {
+            return false;
+        }
+
+        // A changed role, customer or site ends the circuit too: it was authorized, and scoped, for the old ones. The
+        // next page load gets the current claims.
+        var current = await access.GetAsync(userId, fresh: true, cancellationToken);
+        return UserAccessService.IsSessionValid(current, user)
+            && user.FindFirst(PortalClaimTypes.Role)?.Value == current!.Role.ToString()
+            && user.FindFirst(PortalClaimTypes.CustomerId)?.Value == current.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            && user.FindFirst(PortalClaimTypes.SiteId)?.Value == current.SiteId.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

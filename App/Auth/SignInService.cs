@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdminPortal.App.Auth;
 
 /// <summary>What an identity provider said about the person signing in.</summary>
-public sealed record ExternalIdentity(string Scheme, string? Issuer, string Subject, string? Email, string? Name, string? EntraObjectId, string? EntraTenantId)
+public sealed record ExternalIdentity(string Scheme, string? Issuer, string Subject, string? Email, string? Name, string? EntraObjectId, string? EntraTenantId, bool EmailVerified = false)
 {
     public static ExternalIdentity From(string scheme, ClaimsPrincipal principal)
     {
@@ -20,10 +20,11 @@ public sealed record ExternalIdentity(string Scheme, string? Issuer, string Subj
             scheme,
             subject.Issuer,
             subject.Value,
-            First("email", ClaimTypes.Email, "preferred_username", ClaimTypes.Upn),
+            First("email", ClaimTypes.Email),
             First("name", ClaimTypes.Name),
             First("oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"),
-            First("tid", "http://schemas.microsoft.com/identity/claims/tenantid"));
+            First("tid", "http://schemas.microsoft.com/identity/claims/tenantid"),
+            string.Equals(First("email_verified"), "true", StringComparison.OrdinalIgnoreCase));
     }
 }
 
@@ -91,7 +92,9 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             linkedBy = "entra_object_id";
         }
 
-        if (user is null && identity.Email is { Length: > 0 } email)
+        // Linking by email hands the account to whoever controls the address at the provider: only a verified email
+        // claim (never preferred_username or upn, which users can often change) may do it.
+        if (user is null && identity.EmailVerified && identity.Email is { Length: > 0 } email)
         {
             // A legacy account (password or Azure ids) with this email, in the provider's customer, not yet linked to it.
             string normalized = email.Trim().ToLowerInvariant();
@@ -110,7 +113,8 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             linkedBy = "email";
         }
 
-        if (user is null)
+        // A customer's provider vouches only for that customer's users, whatever a mapping says.
+        if (user is null || (system.CustomerId is not null && user.CustomerId != system.CustomerId))
         {
             return new SignInOutcome(null, SignInDenial.UnknownUser);
         }

@@ -42,7 +42,8 @@ public static class DemoData
         var strategy = db.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {
-            // All or nothing: a half-seeded database would be seeded never again.
+            // All or nothing: a half-seeded database would be seeded never again. A retried attempt starts clean.
+            db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             db.WriteAuditEntries = false;
             AddAll(db, now);

@@ -118,14 +118,26 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         var owners = new Dictionary<EntityEntry, long?>();
         var siteIds = new HashSet<long>();
         var userIds = new HashSet<long>();
+        var systemIds = new HashSet<long>();
         foreach (var entry in changed)
         {
             foreach (var values in ValuesToCheck(entry))
             {
                 switch (entry.Entity)
                 {
-                    case Post: siteIds.Add((long)values[nameof(Post.SiteId)]!); break;
-                    case UserCiamMapping: userIds.Add((long)values[nameof(UserCiamMapping.UserId)]!); break;
+                    case Post:
+                        siteIds.Add((long)values[nameof(Post.SiteId)]!);
+                        if (values[nameof(Post.AuthorId)] is long author)
+                        {
+                            userIds.Add(author);
+                        }
+
+                        break;
+                    case User: siteIds.Add((long)values[nameof(User.SiteId)]!); break;
+                    case UserCiamMapping:
+                        userIds.Add((long)values[nameof(UserCiamMapping.UserId)]!);
+                        systemIds.Add((long)values[nameof(UserCiamMapping.CiamSystemId)]!);
+                        break;
                 }
             }
         }
@@ -149,6 +161,16 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
             foreach (var user in await Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).Select(u => new { u.Id, u.CustomerId }).ToListAsync(cancellationToken))
             {
                 userOwners[user.Id] = user.CustomerId;
+            }
+        }
+
+        var systemOwners = changed.Where(e => e.Entity is CiamSystem && e.State == EntityState.Added).Select(e => (CiamSystem)e.Entity).ToDictionary(c => c.Id, c => c.CustomerId);
+        systemIds.ExceptWith(systemOwners.Keys);
+        if (systemIds.Count > 0)
+        {
+            foreach (var system in await CiamSystems.AsNoTracking().Where(c => systemIds.Contains(c.Id)).Select(c => new { c.Id, c.CustomerId }).ToListAsync(cancellationToken))
+            {
+                systemOwners[system.Id] = system.CustomerId;
             }
         }
 
@@ -184,6 +206,22 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                 {
                     Refuse(entry);
                 }
+            }
+
+            // Whatever the scope: a row may point only at rows of its own tenant (a user's site, a post's author, a
+            // mapping's provider, which may also be platform-wide).
+            var current = entry.State == EntityState.Deleted ? null : entry.CurrentValues;
+            bool consistent = (entry.Entity, current) switch
+            {
+                (_, null) => true,
+                (User, _) => siteOwners.TryGetValue((long)current[nameof(User.SiteId)]!, out long siteOwner) && siteOwner == owner,
+                (Post, _) => current[nameof(Post.AuthorId)] is not long author || (userOwners.TryGetValue(author, out long authorOwner) && authorOwner == owner),
+                (UserCiamMapping, _) => systemOwners.TryGetValue((long)current[nameof(UserCiamMapping.CiamSystemId)]!, out long? systemOwner) && (systemOwner is null || systemOwner == owner),
+                _ => true,
+            };
+            if (!consistent)
+            {
+                Refuse(entry);
             }
 
             owners[entry] = owner;

@@ -16,8 +16,16 @@ public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
+        value => ToUtc(value),
         value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    /// <summary>As Npgsql does for timestamptz: a time of unknown zone is refused, not guessed from the server's zone.</summary>
+    private static DateTime ToUtc(DateTime value) => value.Kind switch
+    {
+        DateTimeKind.Utc => value,
+        DateTimeKind.Local => value.ToUniversalTime(),
+        _ => throw new ArgumentException($"DateTime {value:O} has no time zone (Kind=Unspecified); the portal stores UTC only."),
+    };
 }
 
 /// <summary>PostgreSQL, and CockroachDB through the same wire protocol. Its migrations live in Migrations/Postgres.</summary>

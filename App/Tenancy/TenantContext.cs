@@ -87,16 +87,25 @@ public sealed class TenantContext : IDisposable
 
     private async void OnAuthenticationStateChanged(Task<AuthenticationState> task)
     {
-        signedInScope = null;
+        TenantScope next;
         try
         {
             AuthenticationState state = await task;
-            Use(TenantScope.FromPrincipal(state.User));
+            next = TenantScope.FromPrincipal(state.User);
         }
         catch (Exception)
         {
-            Use(TenantScope.None);
+            next = TenantScope.None;
         }
+
+        // A reconnecting circuit reports the same user again: a platform admin's switch stays as it was.
+        if (signedInScope is not null && next == signedInScope)
+        {
+            return;
+        }
+
+        signedInScope = null;
+        Use(next);
     }
 
     public void Dispose()
