@@ -1,6 +1,7 @@
 ﻿CREATE TABLE IF NOT EXISTS migration_status (
     migration_id character varying(150) NOT NULL,
     product_version character varying(32) NOT NULL,
+    applied_at timestamp with time zone NOT NULL DEFAULT (CURRENT_TIMESTAMP),
     CONSTRAINT pk_migration_status PRIMARY KEY (migration_id)
 );
 

@@ -51,4 +51,31 @@ public class MigrateCommandTests
         Assert.Empty(await context.Db.Database.GetPendingMigrationsAsync());
         Assert.Equal(DemoData.UserCount, await context.Db.Users.CountAsync());
     }
+
+    [Fact]
+    public async Task SchemaCommands_Postgres_ExitCodesSayPendingAndDrift()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+
+        var pending = await RunPortalAsync(database, "schema", "status");
+        await RunPortalAsync(database, "migrate");
+        var clean = await RunPortalAsync(database, "schema", "drift");
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            await context.Db.Database.ExecuteSqlRawAsync("ALTER TABLE users ADD COLUMN nickname text");
+        }
+
+        var drift = await RunPortalAsync(database, "schema", "drift", "--json");
+        var refused = await RunPortalAsync(database, "migrate");
+
+        Assert.True(pending.ExitCode == 3, pending.Output);
+        Assert.Contains("Pending (1)", pending.Output);
+        Assert.True(clean.ExitCode == 0, clean.Output);
+        Assert.True(drift.ExitCode == 4, drift.Output);
+        using var json = System.Text.Json.JsonDocument.Parse(drift.Output[drift.Output.IndexOf('{')..]);
+        var item = json.RootElement.GetProperty("Items").EnumerateArray().Single();
+        Assert.Equal(("users", "ExtraColumn", "nickname"), (item.GetProperty("Table").GetString(), item.GetProperty("Kind").GetString(), item.GetProperty("Object").GetString()));
+        // A harmless extra column is drift to report, but no reason to refuse migrate.
+        Assert.True(refused.ExitCode == 0, refused.Output);
+    }
 }

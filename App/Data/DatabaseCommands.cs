@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdminPortal.App.Data;
 
 /// <summary>Migration and seeding, for start-up and for the <c>migrate</c> command line mode.</summary>
-public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, DatabaseOptions options, ILogger<DatabaseCommands> logger)
+public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, DatabaseOptions options, Features.Schema.SchemaService schema, ILogger<DatabaseCommands> logger)
 {
     /// <summary>What start-up does: migrate and seed the embedded database; refuse to serve a PostgreSQL database that is behind.</summary>
     public async Task PrepareAtStartupAsync(CancellationToken cancellationToken = default)
@@ -32,8 +32,19 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
         }
     }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    /// <summary>Applies pending migrations, unless the database has drift or tables without history (then only with <paramref name="force"/>).</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default, bool force = false)
     {
+        if (await schema.ReasonNotToMigrateAsync(cancellationToken) is { } reason)
+        {
+            if (!force)
+            {
+                throw new MigrationRefusedException(reason);
+            }
+
+            logger.LogWarning("Migrating despite: {Reason} (--force). If a migration fails part-way the database is left between versions; take a backup first.", reason);
+        }
+
         tenant.Use(TenantScope.System("migrate"));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
@@ -57,18 +68,33 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
 
     /// <summary>
     /// Runs a command-line mode, if <paramref name="args"/> names one. Returns the process exit code, or null when the
-    /// arguments ask for the web server.
+    /// arguments ask for the web server. Modes: migrate [--seed-demo-data] [--force]; schema status|drift|adopt.
     /// </summary>
     public static async Task<int?> RunCommandLineAsync(WebApplication app, string[] args)
     {
-        if (args.FirstOrDefault() != "migrate")
+        string? mode = args.FirstOrDefault();
+        if (mode is not ("migrate" or "schema"))
         {
             return null;
         }
 
         await using var scope = app.Services.CreateAsyncScope();
+        if (mode == "schema")
+        {
+            return await Features.Schema.SchemaCommandLine.RunAsync(scope.ServiceProvider, args.Skip(1).ToArray(), Console.Out);
+        }
+
         var commands = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
-        await commands.MigrateAsync();
+        try
+        {
+            await commands.MigrateAsync(force: args.Contains("--force"));
+        }
+        catch (MigrationRefusedException refused)
+        {
+            await Console.Error.WriteLineAsync($"migrate refused: {refused.Message}\nRun with --force to migrate anyway.");
+            return Features.Schema.SchemaService.ExitDrift;
+        }
+
         if (args.Contains("--seed-demo-data"))
         {
             await commands.SeedAsync();
@@ -77,3 +103,6 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
         return 0;
     }
 }
+
+/// <summary>migrate will not run: the database has drift, or tables without this app's migration history.</summary>
+public sealed class MigrationRefusedException(string message) : InvalidOperationException(message);

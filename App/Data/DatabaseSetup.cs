@@ -71,6 +71,7 @@ public static class DatabaseSetup
         }
 
         services.AddScoped<DatabaseCommands>();
+        services.AddScoped<Features.Schema.SchemaService>();
         return services;
     }
 
@@ -87,6 +88,7 @@ public static class DatabaseSetup
         {
             case DatabaseProvider.Sqlite:
                 builder.UseSqlite(options.ConnectionString, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
+                builder.ReplaceService<IHistoryRepository, PortalSqliteHistoryRepository>();
                 break;
             case DatabaseProvider.Postgres:
                 // The retrying strategy covers SQLSTATE 40001, which CockroachDB returns for serialization conflicts.
@@ -94,6 +96,10 @@ public static class DatabaseSetup
                 if (options.SkipMigrationLock)
                 {
                     builder.ReplaceService<IHistoryRepository, UnlockedNpgsqlHistoryRepository>();
+                }
+                else
+                {
+                    builder.ReplaceService<IHistoryRepository, PortalNpgsqlHistoryRepository>();
                 }
 
                 break;
