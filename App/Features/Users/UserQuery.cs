@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+
+namespace AdminPortal.App.Features.Users;
+
+/// <summary>How a user signs in: legacy credentials only, OIDC identities only, or both.</summary>
+public enum AuthKind
+{
+    LegacyOnly,
+    Oidc,
+    Both,
+}
+
+public enum UserState
+{
+    Active,
+    Inactive,
+    Locked,
+}
+
+public enum UserSort
+{
+    Name,
+    Email,
+    LastLogin,
+    LoginCount,
+    Created,
+}
+
+/// <summary>The users grid's filters and sort, as they travel in the URL query so that a view can be bookmarked.</summary>
+public sealed record UserFilter(
+    string? Search = null,
+    long? SiteId = null,
+    AuthKind? AuthKind = null,
+    SyncStatus? SyncStatus = null,
+    UserState? State = null,
+    int? DormantDays = null,
+    UserSort Sort = UserSort.Name,
+    bool Descending = false);
+
+/// <summary>
+/// Where a keyset page starts: the sort key and id of the row just before it (After) or just after it (Before).
+/// Opaque in the URL (base64url), so ids above 2^53 never pass through JavaScript as numbers.
+/// </summary>
+public sealed record PageCursor(string? Key, long Id)
+{
+    public string Encode() => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Id.ToString(CultureInfo.InvariantCulture)}|{Key ?? "\u0000"}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static PageCursor? Decode(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            string padded = token.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            string text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            int bar = text.IndexOf('|');
+            string key = text[(bar + 1)..];
+            return bar > 0 && long.TryParse(text[..bar], NumberStyles.None, CultureInfo.InvariantCulture, out long id)
+                ? new PageCursor(key == "\u0000" ? null : key, id)
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null; // a mangled link starts from the first page rather than failing
+        }
+    }
+}
+
+public enum PageRequestKind
+{
+    First,
+    After,
+    Before,
+    Last,
+}
+
+public sealed record PageRequest(PageRequestKind Kind = PageRequestKind.First, PageCursor? Cursor = null, int Size = 25);
+
+public sealed record UserRow(
+    string Id,
+    string DisplayName,
+    string Email,
+    string SiteName,
+    AuthKind AuthKind,
+    int LoginCount,
+    DateTime? LastLoginAt,
+    SyncStatus SyncStatus,
+    bool IsActive,
+    bool IsLocked,
+    DateTime CreatedAt);
+
+public sealed record UserPage(List<UserRow> Rows, Dashboard.CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
