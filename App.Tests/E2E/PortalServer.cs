@@ -32,6 +32,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
         builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
+        builder.UseSetting("Sync:Interval", "00:00:01");
     }
 
     public async Task InitializeAsync()

@@ -219,7 +219,15 @@ public static class DemoData
             Link(candidates[0], PortalRole.CustomerAdmin);
             Link(candidates[1], PortalRole.Support);
             // The editor works on the customer's first site.
-            Link(candidates.Skip(2).First(u => u.SiteId == sites.First(s => s.CustomerId == customer.Id).Id), PortalRole.Editor);
+            var editor = candidates.Skip(2).First(u => u.SiteId == sites.First(s => s.CustomerId == customer.Id).Id);
+            Link(editor, PortalRole.Editor);
+            if (customer == customers[0])
+            {
+                // A failed sync against the development provider, which a retry in the portal repairs.
+                editor.SyncStatus = SyncStatus.Failed;
+                editor.LastSyncedAt = now.AddHours(-2);
+                editor.LastSyncError = "Provider discovery document could not be fetched: connection refused (the development provider was not running).";
+            }
         }
 
         Link(users.First(u => u.CustomerId == customers[0].Id && u.OidcSubject is not null && CanSignIn(u) && u.PortalRole is null), PortalRole.PlatformAdmin);

@@ -9,6 +9,13 @@ public static class FeaturesSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<DashboardService>();
+        builder.Services.AddScoped<Users.UserService>();
+        builder.Services.AddScoped<Users.UserSupportService>();
+        builder.Services.AddSingleton<Users.UserSyncNotifier>();
+        builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<Users.ISyncTarget, Users.DiscoveryDocumentSyncTarget>();
+        builder.Services.AddSingleton<Users.UserSyncWorker>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Users.UserSyncWorker>());
         builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();
         return builder;
     }

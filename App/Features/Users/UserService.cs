@@ -69,6 +69,14 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         return new UserPage(page, total, page.Count > 0 ? CursorOf(page[0], filter.Sort) : null, page.Count > 0 ? CursorOf(page[^1], filter.Sort) : null, hasPrevious && page.Count > 0, hasNext && page.Count > 0);
     }
 
+    /// <summary>The sites the circuit can see, for the site filter. Ids as strings: they exceed 2^53.</summary>
+    public async Task<List<(string Id, string Name)>> GetSiteChoicesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sites = await db.Sites.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(cancellationToken);
+        return sites.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture), s.Name)).ToList();
+    }
+
     public static async Task<CappedCount> CountAsync(IQueryable<User> query, CancellationToken cancellationToken)
     {
         int count = await query.AsNoTracking().Take(DashboardService.CountCap + 1).CountAsync(cancellationToken);

@@ -1,0 +1,73 @@
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AdminPortal.Tests.E2E;
+
+public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer>
+{
+    private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("test"));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await query(db);
+    }
+
+    [Fact]
+    public async Task Support_FindsAFailedSyncByFilter_RetriesIt_AndSeesTheStatusChange()
+    {
+        var failed = await QueryAsync(db => db.Users.Where(u => u.PortalRole == PortalRole.Editor && u.Customer!.Slug == "contoso")
+            .Select(u => new { u.Id, u.DisplayName, u.SyncStatus }).SingleAsync());
+        Assert.Equal(SyncStatus.Failed, failed.SyncStatus);
+        var page = await server.SignInAsync("Support · Contoso");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("user-total")).ToBeVisibleAsync();
+        await page.GetByLabel("Sync", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Failed" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sync=Failed"));
+        int failedCount = await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "contoso" && u.SyncStatus == SyncStatus.Failed));
+        await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{failedCount} users");
+        await Expect(page.Locator($"[data-user-id='{failed.Id}']")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-user-id] .mud-chip").Filter(new() { HasNotText = "Failed" })).ToHaveCountAsync(0);
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("users-grid.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Link, new() { Name = failed.DisplayName }).First.ClickAsync();
+        await Expect(page.GetByTestId("sync-status")).ToHaveTextAsync("Failed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry sync" }).ClickAsync();
+
+        // The worker checks the development provider's discovery document and the page updates by itself.
+        await Expect(page.GetByTestId("sync-status")).ToHaveTextAsync("Synced", new() { Timeout = 20_000 });
+        await Expect(page.GetByTestId("sync-error")).ToHaveTextAsync("—");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("user-detail.png"), FullPage = true });
+        Assert.True(await QueryAsync(db => db.AuditLog.AnyAsync(a => a.EntityId == failed.Id && a.Action == "retry_sync")));
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task CustomerAdmin_SeesOnlyTheirOwnUsers_AndAnotherTenantsUserIsNotFound()
+    {
+        int fabrikamUsers = await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "fabrikam"));
+        long contosoUser = await QueryAsync(db => db.Users.Where(u => u.Customer!.Slug == "contoso").Select(u => u.Id).FirstAsync());
+        var page = await server.SignInAsync("Customer admin · Fabrikam");
+
+        await page.GotoAsync(server.BaseUrl + "/users?sort=Email");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+
+        await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{fabrikamUsers} users");
+        var emails = await page.Locator("[data-user-id] td:nth-child(2)").AllInnerTextsAsync();
+        Assert.NotEmpty(emails);
+        Assert.All(emails, email => Assert.EndsWith("@fabrikam.example", email));
+        Assert.Equal(emails.Order(StringComparer.Ordinal), emails);
+
+        await page.GotoAsync($"{server.BaseUrl}/users/{contosoUser}");
+        await Expect(page.GetByTestId("user-not-found")).ToBeVisibleAsync();
+        await page.CloseAsync();
+    }
+}

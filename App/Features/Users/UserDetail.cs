@@ -1,0 +1,52 @@
+using AdminPortal.App.Features.IdentityProviders;
+
+namespace AdminPortal.App.Features.Users;
+
+public sealed record IdentityLink(string MappingId, string ProviderId, string ProviderName, CiamProviderType ProviderType, string Subject, DateTime? LastLoginAt, DateTime LinkedAt);
+
+public sealed record AuditLine(DateTime At, string Actor, string Action, string? Changes);
+
+/// <summary>Everything the user detail page shows. No secret leaves the service: only whether a password hash exists.</summary>
+public sealed record UserDetail(
+    string Id,
+    string DisplayName,
+    string Email,
+    string SiteId,
+    string SiteName,
+    bool IsActive,
+    bool IsLocked,
+    long Version,
+    bool HasPasswordHash,
+    string? AzureObjectId,
+    string? AzureTenantId,
+    List<IdentityLink> Identities,
+    int LoginCount,
+    DateTime? LastLoginAt,
+    DateTime? TokenExpiresAt,
+    DateTime? TokensRevokedAt,
+    bool HasRefreshToken,
+    SyncStatus SyncStatus,
+    DateTime? LastSyncedAt,
+    string? LastSyncError,
+    DateTime CreatedAt,
+    DateTime UpdatedAt);
+
+/// <summary>The editable part of a user: name, email (unique per customer), site, active.</summary>
+public sealed class ProfileEdit
+{
+    public string DisplayName { get; set; } = "";
+    public string Email { get; set; } = "";
+    public string SiteId { get; set; } = "";
+    public bool IsActive { get; set; }
+    public long Version { get; set; }
+}
+
+/// <summary>The outcome of a change: success, field errors (shown next to the fields), or a concurrency conflict.</summary>
+public sealed record ChangeResult(bool Succeeded, Dictionary<string, string> Errors, string? Conflict = null, bool NotFound = false)
+{
+    public static ChangeResult Ok() => new(true, []);
+
+    public static ChangeResult Missing() => new(false, [], NotFound: true);
+
+    public static ChangeResult Invalid(string field, string message) => new(false, new Dictionary<string, string> { [field] = message });
+}

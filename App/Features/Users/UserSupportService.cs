@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Net.Mail;
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.IdentityProviders;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminPortal.App.Features.Users;
+
+/// <summary>
+/// One user: the detail view, the profile edit, and the support actions (revoke tokens, lock, unlock, retry sync,
+/// link and unlink identities). Every change is audited by the context; ids of other tenants are simply not found.
+/// </summary>
+public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factory, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock)
+{
+    public async Task<UserDetail?> GetAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().Include(u => u.Site).FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        var identities = await db.UserCiamMappings.AsNoTracking().Where(m => m.UserId == id).OrderBy(m => m.CreatedAt)
+            .Select(m => new { m.Id, m.CiamSystemId, m.CiamSystem!.Name, m.CiamSystem.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt })
+            .ToListAsync(cancellationToken);
+        return new UserDetail(
+            Text(user.Id), user.DisplayName, user.Email, Text(user.SiteId), user.Site!.Name, user.IsActive, user.IsLocked, user.Version,
+            user.PasswordHash is not null, user.AzureObjectId, user.AzureTenantId,
+            identities.Select(m => new IdentityLink(Text(m.Id), Text(m.CiamSystemId), m.Name, m.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt)).ToList(),
+            user.LoginCount, user.LastLoginAt, user.TokenExpiresAt, user.TokensRevokedAt, user.RefreshTokenHash is not null,
+            user.SyncStatus, user.LastSyncedAt, user.LastSyncError, user.CreatedAt, user.UpdatedAt);
+    }
+
+    public async Task<List<AuditLine>> GetHistoryAsync(long id, int take = 50, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.AuditLog.AsNoTracking()
+            .Where(a => a.EntityType == nameof(User) && a.EntityId == id)
+            .OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
+            .Take(take)
+            .Select(a => new AuditLine(a.At, a.Actor, a.Action, a.Changes))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The sites a user may be moved to: the user's own customer's, as the circuit sees them.</summary>
+    public async Task<List<(string Id, string Name)>> GetSiteChoicesAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var customer = await db.Users.Where(u => u.Id == userId).Select(u => (long?)u.CustomerId).FirstOrDefaultAsync(cancellationToken);
+        var sites = await db.Sites.AsNoTracking().Where(s => s.CustomerId == customer).OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(cancellationToken);
+        return sites.Select(s => (Text(s.Id), s.Name)).ToList();
+    }
+
+    /// <summary>The providers a user can be linked to: their customer's and the platform's.</summary>
+    public async Task<List<(string Id, string Name)>> GetProviderChoicesAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var customer = await db.Users.Where(u => u.Id == userId).Select(u => (long?)u.CustomerId).FirstOrDefaultAsync(cancellationToken);
+        var providers = await db.CiamSystems.AsNoTracking().Where(c => c.CustomerId == null || c.CustomerId == customer).OrderBy(c => c.Name)
+            .Select(c => new { c.Id, c.Name }).ToListAsync(cancellationToken);
+        return providers.Select(c => (Text(c.Id), c.Name)).ToList();
+    }
+
+    public async Task<ChangeResult> UpdateProfileAsync(long id, ProfileEdit edit, CancellationToken cancellationToken = default)
+    {
+        string name = edit.DisplayName.Trim();
+        string email = edit.Email.Trim().ToLowerInvariant();
+        if (name.Length == 0)
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.DisplayName), "Enter a name.");
+        }
+
+        if (name.Length > 200)
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.DisplayName), "A name has at most 200 characters.");
+        }
+
+        if (email.Length is 0 or > 320 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.Email), "Enter a valid email address, like name@example.com.");
+        }
+
+        if (!long.TryParse(edit.SiteId, NumberStyles.None, CultureInfo.InvariantCulture, out long siteId))
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.SiteId), "Choose a site.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ChangeResult.Missing();
+        }
+
+        if (!await db.Sites.AnyAsync(s => s.Id == siteId && s.CustomerId == user.CustomerId, cancellationToken))
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.SiteId), "Choose one of this customer's sites.");
+        }
+
+        if (email != user.Email && await db.Users.AnyAsync(u => u.CustomerId == user.CustomerId && u.Email == email && u.Id != id, cancellationToken))
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.Email), "Another user of this customer already has this email address.");
+        }
+
+        // The version the form was loaded with: a save on top of someone else's is a conflict, never an overwrite.
+        db.Entry(user).Property(u => u.Version).OriginalValue = edit.Version;
+        user.DisplayName = name;
+        user.Email = email;
+        user.SiteId = siteId;
+        user.IsActive = edit.IsActive;
+        return await SaveAsync(db, id, cancellationToken);
+    }
+
+    public Task<ChangeResult> RevokeTokensAsync(long id, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, "revoke_tokens", user =>
+        {
+            user.TokensRevokedAt = clock.GetUtcNow().UtcDateTime;
+            user.RefreshTokenHash = null;
+            user.TokenExpiresAt = null;
+            return null;
+        }, cancellationToken);
+
+    public Task<ChangeResult> SetLockedAsync(long id, bool locked, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, locked ? "lock" : "unlock", user =>
+        {
+            if (user.IsLocked == locked)
+            {
+                return locked ? "The user is already locked." : "The user is not locked.";
+            }
+
+            user.IsLocked = locked;
+            return null;
+        }, cancellationToken);
+
+    /// <summary>failed → pending; the sync worker picks it up.</summary>
+    public Task<ChangeResult> RetrySyncAsync(long id, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, "retry_sync", user =>
+        {
+            if (user.SyncStatus != SyncStatus.Failed)
+            {
+                return $"Only a failed sync can be retried; this one is {user.SyncStatus.ToString().ToLowerInvariant()}.";
+            }
+
+            user.SyncStatus = SyncStatus.Pending;
+            return null;
+        }, cancellationToken);
+
+    public async Task<ChangeResult> LinkIdentityAsync(long userId, string providerId, string subject, CancellationToken cancellationToken = default)
+    {
+        subject = subject.Trim();
+        if (!long.TryParse(providerId, NumberStyles.None, CultureInfo.InvariantCulture, out long systemId))
+        {
+            return ChangeResult.Invalid("Provider", "Choose an identity provider.");
+        }
+
+        if (subject.Length is 0 or > 255)
+        {
+            return ChangeResult.Invalid("Subject", "Enter the user's subject (sub) at that provider, at most 255 characters.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            return ChangeResult.Missing();
+        }
+
+        if (await db.UserCiamMappings.IgnoreQueryFilters().AnyAsync(m => m.CiamSystemId == systemId && m.ExternalSubject == subject, cancellationToken))
+        {
+            // Across tenants on purpose, and without saying whose: a subject belongs to one user only.
+            return ChangeResult.Invalid("Subject", "This subject is already linked to a user at that provider.");
+        }
+
+        var mapping = new UserCiamMapping { UserId = userId, CiamSystemId = systemId, ExternalSubject = subject };
+        db.UserCiamMappings.Add(mapping);
+        db.SetAuditAction(mapping, "link_identity");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Tenancy.CrossTenantWriteException)
+        {
+            return ChangeResult.Invalid("Provider", "Choose one of this customer's providers or a platform provider.");
+        }
+
+        access.Invalidate(userId);
+        return ChangeResult.Ok();
+    }
+
+    public async Task<ChangeResult> UnlinkIdentityAsync(long userId, long mappingId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var mapping = await db.UserCiamMappings.FirstOrDefaultAsync(m => m.Id == mappingId && m.UserId == userId, cancellationToken);
+        if (mapping is null)
+        {
+            return ChangeResult.Missing();
+        }
+
+        db.UserCiamMappings.Remove(mapping);
+        db.SetAuditAction(mapping, "unlink_identity");
+        await db.SaveChangesAsync(cancellationToken);
+        access.Invalidate(userId);
+        return ChangeResult.Ok();
+    }
+
+    /// <summary>Loads, applies a rule (null = allowed, else the reason), saves with the audit action.</summary>
+    private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ChangeResult.Missing();
+        }
+
+        if (rule(user) is { } reason)
+        {
+            return ChangeResult.Invalid("Action", reason);
+        }
+
+        db.SetAuditAction(user, action);
+        return await SaveAsync(db, id, cancellationToken);
+    }
+
+    private async Task<ChangeResult> SaveAsync(PortalDbContext db, long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
+            var last = await fresh.AuditLog.AsNoTracking().Where(a => a.EntityType == nameof(User) && a.EntityId == id)
+                .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken);
+            string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {last.At:yyyy-MM-dd HH:mm:ss} UTC)";
+            return new ChangeResult(false, [], $"{who} changed this user after you opened it. Reload to see their change; nothing of yours was saved.");
+        }
+
+        access.Invalidate(id);
+        notifier.Changed([id]);
+        return ChangeResult.Ok();
+    }
+
+    private static string Text(long id) => id.ToString(CultureInfo.InvariantCulture);
+}

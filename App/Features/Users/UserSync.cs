@@ -1,0 +1,159 @@
+using System.Net;
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Tenancy;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminPortal.App.Features.Users;
+
+/// <summary>Tells open circuits that users changed (sync results, support actions), so grids and details refresh live.</summary>
+/// <remarks>In-process only: with several instances, a circuit sees another instance's changes on its next load.</remarks>
+public sealed class UserSyncNotifier
+{
+    public event Action<IReadOnlyCollection<long>>? UsersChanged;
+
+    public void Changed(IReadOnlyCollection<long> userIds) => UsersChanged?.Invoke(userIds);
+}
+
+public sealed record SyncResult(bool Succeeded, string? Error);
+
+/// <summary>Where a user is synchronised to. The generic one checks the linked providers; a SCIM or Graph target fits the same shape.</summary>
+public interface ISyncTarget
+{
+    Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The generic target: every provider the user is linked to must still answer its OpenID discovery document with
+/// its issuer. In Development only loopback providers are contacted (Sync:LoopbackOnly), so a developer's machine
+/// never calls out to a tenant's real identity provider.
+/// </summary>
+public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, IServer server, IConfiguration configuration, IHostEnvironment environment) : ISyncTarget
+{
+    public async Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken)
+    {
+        if (providers.Count == 0)
+        {
+            return new SyncResult(false, "No identity provider is linked to this user, so there is nothing to verify.");
+        }
+
+        bool loopbackOnly = configuration.GetValue("Sync:LoopbackOnly", environment.IsDevelopment());
+        var client = clients.CreateClient(nameof(DiscoveryDocumentSyncTarget));
+        int checkedProviders = 0;
+        foreach (var (name, authority) in providers)
+        {
+            string address = authority == DevIdentityProvider.Authority
+                ? DevIdentityProvider.MetadataAddress(server)
+                : authority.TrimEnd('/') + "/.well-known/openid-configuration";
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri))
+            {
+                return new SyncResult(false, $"{name}: the authority '{authority}' is not a URL.");
+            }
+
+            if (loopbackOnly && !(uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip))))
+            {
+                continue; // not contacted from this environment; the providers it may contact decide
+            }
+
+            checkedProviders++;
+            try
+            {
+                using var response = await client.GetAsync(uri, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return new SyncResult(false, $"{name}: the discovery document answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
+                }
+
+                using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                if (!document.RootElement.TryGetProperty("issuer", out var issuer) || issuer.ValueKind != System.Text.Json.JsonValueKind.String)
+                {
+                    return new SyncResult(false, $"{name}: the discovery document has no issuer.");
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                return new SyncResult(false, $"{name}: the discovery document could not be read ({exception.GetType().Name}: {exception.Message}).");
+            }
+        }
+
+        if (checkedProviders == 0)
+        {
+            return new SyncResult(false, "None of the linked providers may be contacted from this environment (Sync:LoopbackOnly is on), so nothing was verified.");
+        }
+
+        return new SyncResult(true, null);
+    }
+}
+
+/// <summary>Processes pending users in batches: each gets synced or failed with the error, audited, and the circuits are told.</summary>
+public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget target, UserSyncNotifier notifier, IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<UserSyncWorker> logger) : BackgroundService
+{
+    public const int BatchSize = 50;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = configuration.GetValue("Sync:Interval", TimeSpan.FromSeconds(5));
+        // The development provider's address is known once the server listens.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogError(exception, "The user sync batch failed; it runs again in {Interval}.", interval);
+            }
+
+            await Task.Delay(interval, stoppingToken);
+        }
+    }
+
+    /// <returns>How many users it processed.</returns>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("user-sync"));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
+        var users = await db.Users.Where(u => u.SyncStatus == SyncStatus.Pending).OrderBy(u => u.UpdatedAt).ThenBy(u => u.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        if (users.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = users.Select(u => u.Id).ToList();
+        var providers = (await db.UserCiamMappings.AsNoTracking().Where(m => ids.Contains(m.UserId))
+                .Select(m => new { m.UserId, m.CiamSystem!.Name, m.CiamSystem.Authority, m.CiamSystem.IsEnabled }).ToListAsync(cancellationToken))
+            .Where(m => m.IsEnabled)
+            .ToLookup(m => m.UserId, m => (m.Name, m.Authority));
+        foreach (var user in users)
+        {
+            var result = await target.SyncAsync(user, providers[user.Id].ToList(), cancellationToken);
+            user.SyncStatus = result.Succeeded ? SyncStatus.Synced : SyncStatus.Failed;
+            user.LastSyncedAt = clock.GetUtcNow().UtcDateTime;
+            user.LastSyncError = result.Error;
+            db.SetAuditAction(user, "sync");
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone changed one of these users meanwhile: the batch is dropped whole and retried next round.
+            logger.LogInformation("A user changed during sync; the batch runs again.");
+            return 0;
+        }
+
+        notifier.Changed(ids);
+        return users.Count;
+    }
+}
