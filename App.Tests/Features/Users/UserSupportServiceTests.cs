@@ -1,0 +1,195 @@
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AdminPortal.Tests.Features.Users;
+
+/// <summary>Every support action, its audit entry, its refusals, and the sync worker, on both databases.</summary>
+public class UserSupportServiceTests
+{
+    private static UserSupportService Service(TestDatabase database, AsyncServiceScope scope) => new(
+        scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(),
+        new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()),
+        new UserSyncNotifier(),
+        TimeProvider.System);
+
+    private static async Task<(long Contoso, long Fabrikam)> CustomersAsync(TestDatabase database)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        var ids = await context.Db.Customers.ToDictionaryAsync(c => c.Slug, c => c.Id);
+        return (ids["contoso"], ids["fabrikam"]);
+    }
+
+    private static async Task<User> UserAsync(TestDatabase database, Func<IQueryable<User>, IQueryable<User>> pick)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        return await pick(context.Db.Users.AsNoTracking()).FirstAsync();
+    }
+
+    private static async Task<int> AuditCountAsync(TestDatabase database, long userId, string action)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        return await context.Db.AuditLog.CountAsync(a => a.EntityId == userId && a.Action == action);
+    }
+
+    [Theory, BothProviders]
+    public async Task Actions_OwnUser_ChangeTheRowAndAreAudited(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.RefreshTokenHash != null && !u.IsLocked && u.SyncStatus == SyncStatus.Failed));
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "support@contoso.example", PortalRoles.Support));
+        var service = Service(database, scope);
+
+        Assert.True((await service.RevokeTokensAsync(target.Id)).Succeeded);
+        Assert.True((await service.SetLockedAsync(target.Id, true)).Succeeded);
+        Assert.False((await service.SetLockedAsync(target.Id, true)).Succeeded); // already locked: a clear refusal
+        Assert.True((await service.SetLockedAsync(target.Id, false)).Succeeded);
+        Assert.True((await service.RetrySyncAsync(target.Id)).Succeeded);
+        var again = await service.RetrySyncAsync(target.Id);
+
+        Assert.Contains("Only a failed sync", again.Errors["Action"]);
+        var after = await UserAsync(database, q => q.Where(u => u.Id == target.Id));
+        Assert.NotNull(after.TokensRevokedAt);
+        Assert.Null(after.RefreshTokenHash);
+        Assert.False(after.IsLocked);
+        Assert.Equal(SyncStatus.Pending, after.SyncStatus);
+        foreach (string action in new[] { "revoke_tokens", "lock", "unlock", "retry_sync" })
+        {
+            Assert.Equal(1, await AuditCountAsync(database, target.Id, action));
+        }
+    }
+
+    [Theory, BothProviders]
+    public async Task Actions_AnotherTenantsUser_AreNotFoundAndChangeNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, fabrikam) = await CustomersAsync(database);
+        var foreign = await UserAsync(database, q => q.Where(u => u.CustomerId == fabrikam && u.SyncStatus == SyncStatus.Failed));
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var service = Service(database, scope);
+
+        Assert.Null(await service.GetAsync(foreign.Id));
+        Assert.True((await service.RevokeTokensAsync(foreign.Id)).NotFound);
+        Assert.True((await service.SetLockedAsync(foreign.Id, true)).NotFound);
+        Assert.True((await service.RetrySyncAsync(foreign.Id)).NotFound);
+        Assert.True((await service.UpdateProfileAsync(foreign.Id, new ProfileEdit { DisplayName = "X", Email = "x@x.example", SiteId = foreign.SiteId.ToString(), Version = foreign.Version })).NotFound);
+        Assert.Empty(await service.GetHistoryAsync(foreign.Id));
+
+        var unchanged = await UserAsync(database, q => q.Where(u => u.Id == foreign.Id));
+        Assert.Equal(foreign.Version, unchanged.Version);
+    }
+
+    [Theory, BothProviders]
+    public async Task UpdateProfile_BadInput_GivesTheFieldErrorAndSavesNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, fabrikam) = await CustomersAsync(database);
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso).OrderBy(u => u.Email));
+        var neighbour = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.Id != target.Id));
+        long foreignSite;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            foreignSite = await context.Db.Sites.Where(s => s.CustomerId == fabrikam).Select(s => s.Id).FirstAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var service = Service(database, scope);
+        ProfileEdit Edit(string name, string email, string site) => new() { DisplayName = name, Email = email, SiteId = site, IsActive = true, Version = target.Version };
+
+        Assert.True((await service.UpdateProfileAsync(target.Id, Edit("  ", target.Email, target.SiteId.ToString()))).Errors.ContainsKey(nameof(ProfileEdit.DisplayName)));
+        Assert.True((await service.UpdateProfileAsync(target.Id, Edit("Ok", "not an email", target.SiteId.ToString()))).Errors.ContainsKey(nameof(ProfileEdit.Email)));
+        Assert.Contains("already has this email", (await service.UpdateProfileAsync(target.Id, Edit("Ok", neighbour.Email.ToUpperInvariant(), target.SiteId.ToString()))).Errors[nameof(ProfileEdit.Email)]);
+        Assert.True((await service.UpdateProfileAsync(target.Id, Edit("Ok", target.Email, foreignSite.ToString()))).Errors.ContainsKey(nameof(ProfileEdit.SiteId)));
+
+        var unchanged = await UserAsync(database, q => q.Where(u => u.Id == target.Id));
+        Assert.Equal((target.DisplayName, target.Email, target.SiteId, target.Version), (unchanged.DisplayName, unchanged.Email, unchanged.SiteId, unchanged.Version));
+    }
+
+    [Theory, BothProviders]
+    public async Task UpdateProfile_SomeoneSavedInBetween_ReportsWhoAndKeepsTheirChange(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && !u.IsLocked));
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "first@contoso.example"));
+        var service = Service(database, scope);
+        await using (var other = database.Scope(TenantScope.ForCustomer(contoso, "second@contoso.example")))
+        {
+            Assert.True((await Service(database, other).SetLockedAsync(target.Id, true)).Succeeded);
+        }
+
+        var result = await service.UpdateProfileAsync(target.Id, new ProfileEdit { DisplayName = "Stale edit", Email = target.Email, SiteId = target.SiteId.ToString(), IsActive = true, Version = target.Version });
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("second@contoso.example", result.Conflict);
+        var after = await UserAsync(database, q => q.Where(u => u.Id == target.Id));
+        Assert.Equal(target.DisplayName, after.DisplayName);
+        Assert.True(after.IsLocked);
+    }
+
+    [Theory, BothProviders]
+    public async Task LinkAndUnlink_Identity_AreAuditedAndADuplicateSubjectIsRefused(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.OidcSubject == null && u.PortalRole == null));
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var service = Service(database, scope);
+        var providers = await service.GetProviderChoicesAsync(target.Id);
+        string contosoProvider = providers.First(p => p.Name.StartsWith("Contoso", StringComparison.Ordinal)).Id;
+
+        Assert.True((await service.LinkIdentityAsync(target.Id, contosoProvider, "new-sub")).Succeeded);
+        Assert.Contains("already linked", (await service.LinkIdentityAsync(target.Id, contosoProvider, "new-sub")).Errors["Subject"]);
+        var detail = await service.GetAsync(target.Id);
+        var link = Assert.Single(detail!.Identities);
+        Assert.True((await service.UnlinkIdentityAsync(target.Id, long.Parse(link.MappingId))).Succeeded);
+
+        Assert.Empty((await service.GetAsync(target.Id))!.Identities);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(1, await context.Db.AuditLog.CountAsync(a => a.Action == "link_identity"));
+        Assert.Equal(1, await context.Db.AuditLog.CountAsync(a => a.Action == "unlink_identity"));
+    }
+
+    private sealed class FakeTarget : ISyncTarget
+    {
+        public Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken) =>
+            Task.FromResult(providers.Count > 0 ? new SyncResult(true, null) : new SyncResult(false, "no provider"));
+    }
+
+    [Theory, BothProviders]
+    public async Task SyncWorker_PendingUsers_BecomeSyncedOrFailedWithTheErrorAndAreAudited(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var notifier = new UserSyncNotifier();
+        var notified = new List<long>();
+        notifier.UsersChanged += ids => notified.AddRange(ids);
+        var worker = new UserSyncWorker(database.Services.GetRequiredService<IServiceScopeFactory>(), new FakeTarget(), notifier,
+            new ConfigurationBuilder().Build(), TimeProvider.System, new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance), NullLogger<UserSyncWorker>.Instance);
+        List<long> pending;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            pending = await context.Db.Users.Where(u => u.SyncStatus == SyncStatus.Pending).Select(u => u.Id).ToListAsync();
+        }
+
+        int processed = await worker.RunOnceAsync();
+
+        Assert.Equal(pending.Count, processed);
+        Assert.Equal(pending.Order(), notified.Order());
+        await using var check = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(0, await check.Db.Users.CountAsync(u => u.SyncStatus == SyncStatus.Pending));
+        var results = await check.Db.Users.Where(u => pending.Contains(u.Id)).Select(u => new { u.SyncStatus, u.LastSyncError, u.LastSyncedAt, Mapped = check.Db.UserCiamMappings.Any(m => m.UserId == u.Id) }).ToListAsync();
+        Assert.All(results, r => Assert.Equal(r.Mapped ? SyncStatus.Synced : SyncStatus.Failed, r.SyncStatus));
+        Assert.All(results.Where(r => !r.Mapped), r => Assert.Equal("no provider", r.LastSyncError));
+        Assert.All(results, r => Assert.NotNull(r.LastSyncedAt));
+        Assert.Equal(pending.Count, await check.Db.AuditLog.CountAsync(a => a.Action == "sync"));
+        Assert.Equal(0, await worker.RunOnceAsync());
+    }
+}
