@@ -1,3 +1,4 @@
+using AdminPortal.Benchmarks;
 using System.Diagnostics;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Dashboard;
@@ -7,9 +8,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-// Dashboard cost at scale, on PostgreSQL: the portal's capped counts against exact counts (the baseline), measured
-// in the same run on the same data. Run it with ./bench.sh, which starts a private cluster.
-int users = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
+// Benchmarks at scale on PostgreSQL, each against a baseline measured in the same run on the same data. Run them with
+// ./bench.sh [dashboard|users] [rows], which starts a private cluster.
+string benchmark = args.Length > 0 ? args[0] : "users";
+int users = args.Length > 1 ? int.Parse(args[1]) : 1_000_000;
 const int Rounds = 7;
 string admin = Environment.GetEnvironmentVariable("ADMINPORTAL_TEST_POSTGRES") ?? throw new InvalidOperationException("Set ADMINPORTAL_TEST_POSTGRES (./bench.sh does).");
 string name = "bench_" + Guid.NewGuid().ToString("N")[..8];
@@ -17,7 +19,7 @@ await Execute(admin, $"CREATE DATABASE {name}");
 try
 {
     var options = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString };
-    var services = new ServiceCollection().AddLogging().AddPortalData(options).AddSingleton(TimeProvider.System).AddScoped<DashboardService>().BuildServiceProvider();
+    var services = new ServiceCollection().AddLogging().AddPortalData(options).AddSingleton(TimeProvider.System).AddScoped<DashboardService>().AddScoped<AdminPortal.App.Features.Users.UserService>().BuildServiceProvider();
     await using (var scope = services.CreateAsyncScope())
     {
         var commands = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
@@ -27,6 +29,12 @@ try
 
     long contoso = await WithContext(services, TenantScope.System(), db => db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync());
     long site = await WithContext(services, TenantScope.System(), db => db.Sites.Where(s => s.CustomerId == contoso).Select(s => s.Id).FirstAsync());
+    if (benchmark == "users")
+    {
+        await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users);
+        return;
+    }
+
     var fill = Stopwatch.StartNew();
     await Execute(options.ConnectionString!,
         "INSERT INTO users (customer_id, site_id, email, display_name, login_count, sync_status, is_active, is_locked, created_at, updated_at, version) " +

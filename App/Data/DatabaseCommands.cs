@@ -73,12 +73,26 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
     public static async Task<int?> RunCommandLineAsync(WebApplication app, string[] args)
     {
         string? mode = args.FirstOrDefault();
-        if (mode is not ("migrate" or "schema"))
+        if (mode is not ("migrate" or "schema" or "seed"))
         {
             return null;
         }
 
         await using var scope = app.Services.CreateAsyncScope();
+        if (mode == "seed")
+        {
+            // seed [--users N]: the demo data if the database is empty, then N generated users (load and benchmark work).
+            var seeder = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
+            await seeder.SeedAsync();
+            int index = Array.IndexOf(args, "--users");
+            if (index > 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out int users) && users > 0)
+            {
+                await scope.ServiceProvider.GetRequiredService<Features.Users.UserDataGenerator>().GenerateAsync(users, Console.Out);
+            }
+
+            return 0;
+        }
+
         if (mode == "schema")
         {
             return await Features.Schema.SchemaCommandLine.RunAsync(scope.ServiceProvider, args.Skip(1).ToArray(), Console.Out);

@@ -72,6 +72,7 @@ public static class DatabaseSetup
 
         services.AddScoped<DatabaseCommands>();
         services.AddScoped<Features.Schema.SchemaService>();
+        services.AddScoped<Features.Users.UserDataGenerator>();
         return services;
     }
 

@@ -141,7 +141,11 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         _ => descending ? query.OrderByDescending(u => u.DisplayName).ThenByDescending(u => u.Id) : query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id),
     };
 
-    /// <summary>Rows strictly after the cursor in the given order: (key, id) beyond (cursor key, cursor id).</summary>
+    /// <summary>
+    /// Rows strictly after the cursor in the given order: (key, id) beyond (cursor key, cursor id). Written as
+    /// "key ≥ k AND (key > k OR id > i)" rather than "key > k OR (key = k AND id > i)": the first half is a range the
+    /// index can seek to, so a page 100,000 rows deep costs what page 1 costs.
+    /// </summary>
     private static IQueryable<User> Seek(IQueryable<User> query, UserSort sort, bool descending, PageCursor cursor, bool nullsHigh)
     {
         long id = cursor.Id;
@@ -151,24 +155,24 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
             {
                 string key = cursor.Key ?? "";
                 return descending
-                    ? query.Where(u => string.Compare(u.Email, key) < 0 || (u.Email == key && u.Id < id))
-                    : query.Where(u => string.Compare(u.Email, key) > 0 || (u.Email == key && u.Id > id));
+                    ? query.Where(u => string.Compare(u.Email, key) <= 0 && (string.Compare(u.Email, key) < 0 || u.Id < id))
+                    : query.Where(u => string.Compare(u.Email, key) >= 0 && (string.Compare(u.Email, key) > 0 || u.Id > id));
             }
 
             case UserSort.LoginCount:
             {
                 int key = int.Parse(cursor.Key ?? "0", CultureInfo.InvariantCulture);
                 return descending
-                    ? query.Where(u => u.LoginCount < key || (u.LoginCount == key && u.Id < id))
-                    : query.Where(u => u.LoginCount > key || (u.LoginCount == key && u.Id > id));
+                    ? query.Where(u => u.LoginCount <= key && (u.LoginCount < key || u.Id < id))
+                    : query.Where(u => u.LoginCount >= key && (u.LoginCount > key || u.Id > id));
             }
 
             case UserSort.Created:
             {
                 DateTime key = FromTicks(cursor.Key)!.Value;
                 return descending
-                    ? query.Where(u => u.CreatedAt < key || (u.CreatedAt == key && u.Id < id))
-                    : query.Where(u => u.CreatedAt > key || (u.CreatedAt == key && u.Id > id));
+                    ? query.Where(u => u.CreatedAt <= key && (u.CreatedAt < key || u.Id < id))
+                    : query.Where(u => u.CreatedAt >= key && (u.CreatedAt > key || u.Id > id));
             }
 
             case UserSort.LastLogin:
@@ -178,8 +182,8 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
             {
                 string key = cursor.Key ?? "";
                 return descending
-                    ? query.Where(u => string.Compare(u.DisplayName, key) < 0 || (u.DisplayName == key && u.Id < id))
-                    : query.Where(u => string.Compare(u.DisplayName, key) > 0 || (u.DisplayName == key && u.Id > id));
+                    ? query.Where(u => string.Compare(u.DisplayName, key) <= 0 && (string.Compare(u.DisplayName, key) < 0 || u.Id < id))
+                    : query.Where(u => string.Compare(u.DisplayName, key) >= 0 && (string.Compare(u.DisplayName, key) > 0 || u.Id > id));
             }
         }
     }
@@ -206,10 +210,10 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         DateTime value = key.Value;
         return (descending, nullsFirst) switch
         {
-            (true, true) => query.Where(u => u.LastLoginAt < value || (u.LastLoginAt == value && u.Id < id)),
-            (true, false) => query.Where(u => u.LastLoginAt < value || (u.LastLoginAt == value && u.Id < id) || u.LastLoginAt == null),
-            (false, true) => query.Where(u => u.LastLoginAt > value || (u.LastLoginAt == value && u.Id > id)),
-            (false, false) => query.Where(u => u.LastLoginAt > value || (u.LastLoginAt == value && u.Id > id) || u.LastLoginAt == null),
+            (true, true) => query.Where(u => u.LastLoginAt <= value && (u.LastLoginAt < value || u.Id < id)),
+            (true, false) => query.Where(u => (u.LastLoginAt <= value && (u.LastLoginAt < value || u.Id < id)) || u.LastLoginAt == null),
+            (false, true) => query.Where(u => u.LastLoginAt >= value && (u.LastLoginAt > value || u.Id > id)),
+            (false, false) => query.Where(u => (u.LastLoginAt >= value && (u.LastLoginAt > value || u.Id > id)) || u.LastLoginAt == null),
         };
     }
 
