@@ -2,6 +2,7 @@ using AdminPortal.App.Auth;
 using AdminPortal.App.Components;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features;
+using AdminPortal.App.Features.Users;
 using MudBlazor.Services;
 
 // `dotnet run -- migrate [--seed-demo-data]` migrates the configured database and exits; anything else serves the portal.
@@ -40,6 +41,7 @@ app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
 app.MapHealthChecks("/health").AllowAnonymous();
 app.MapSignInEndpoints();
+app.MapUserExport();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;

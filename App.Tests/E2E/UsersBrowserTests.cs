@@ -68,6 +68,32 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
 
         await page.GotoAsync($"{server.BaseUrl}/users/{contosoUser}");
         await Expect(page.GetByTestId("user-not-found")).ToBeVisibleAsync();
+
+        // The export is the whole filtered set, streamed, and holds only the tenant's rows.
+        var csv = await page.Context.APIRequest.GetAsync($"{server.BaseUrl}/users/export.csv?sync=Failed");
+        Assert.Equal(200, csv.Status);
+        var lines = (await csv.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int fabrikamFailed = await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "fabrikam" && u.SyncStatus == SyncStatus.Failed));
+        Assert.StartsWith("id,display_name,email,site,auth_kind", lines[0]);
+        Assert.Equal(fabrikamFailed, lines.Length - 1);
+        Assert.All(lines.Skip(1), line => Assert.Contains("@fabrikam.example", line));
+        Assert.DoesNotContain("$2a$", await csv.TextAsync());
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task MigrationView_BucketLink_OpensTheGridFilteredToIt()
+    {
+        var page = await server.SignInAsync("Customer admin · Contoso");
+        await page.GotoAsync(server.BaseUrl + "/users/migration");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var both = page.Locator("[data-bucket=Both]").First;
+        string count = (await both.InnerTextAsync()).Trim();
+
+        await both.ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("auth=Both"));
+        await Expect(page.GetByTestId("user-total")).ToHaveTextAsync(count == "1" ? "1 user" : $"{count} users");
         await page.CloseAsync();
     }
 }

@@ -127,6 +127,49 @@ public class UserServiceTests
         await AssertFilter(new UserFilter(SyncStatus: SyncStatus.Pending, AuthKind: AuthKind.Both), (u, oidc) => u.SyncStatus == SyncStatus.Pending && Legacy(u) && oidc);
     }
 
+    [Theory, BothProviders]
+    public async Task Migration_PerSite_CountsEachSignInKindAsTheGridFiltersDo(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        await using var scope = database.Scope(TenantScope.System());
+        var service = Service(scope);
+
+        var buckets = await service.GetMigrationAsync();
+
+        Assert.Equal(3, buckets.Count);
+        Assert.Equal(40, buckets.Sum(b => b.Total));
+        foreach (var bucket in buckets)
+        {
+            long site = long.Parse(bucket.SiteId);
+            foreach (var (kind, count) in new[] { (AuthKind.LegacyOnly, bucket.LegacyOnly), (AuthKind.Both, bucket.Both), (AuthKind.Oidc, bucket.OidcOnly) })
+            {
+                var page = await service.GetPageAsync(new UserFilter(SiteId: site, AuthKind: kind), new PageRequest(Size: UserService.MaxPageSize));
+                Assert.Equal(count, page.Total.Value);
+            }
+        }
+    }
+
+    [Theory, BothProviders]
+    public async Task Generator_ManyUsers_LandsInTheGridWithEveryStatus(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        await using (var generate = database.Scope(TenantScope.System()))
+        {
+            var output = new StringWriter();
+            await generate.ServiceProvider.GetRequiredService<UserDataGenerator>().GenerateAsync(2_500, output);
+            Assert.Contains("Generated 2,500 users", output.ToString());
+        }
+
+        await using var scope = database.Scope(TenantScope.System());
+        var page = await Service(scope).GetPageAsync(new UserFilter(Search: "Generated User"), new PageRequest(PageRequestKind.Last, Size: 10));
+        Assert.Equal(2_500, page.Total.Value);
+        Assert.Equal("Generated User 0002499", page.Rows[^1].DisplayName);
+        foreach (var status in Enum.GetValues<SyncStatus>())
+        {
+            Assert.True((await Service(scope).GetPageAsync(new UserFilter(Search: "Generated", SyncStatus: status), new PageRequest(Size: 1))).Total.Value > 800);
+        }
+    }
+
     [Fact]
     public void Cursor_RoundTripsAndIgnoresGarbage()
     {

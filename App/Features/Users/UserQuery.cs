@@ -95,3 +95,9 @@ public sealed record UserRow(
     DateTime CreatedAt);
 
 public sealed record UserPage(List<UserRow> Rows, Dashboard.CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
+
+/// <summary>One site's users by how they sign in.</summary>
+public sealed record MigrationBucket(string SiteId, string Customer, string Site, int LegacyOnly, int Both, int OidcOnly)
+{
+    public int Total => LegacyOnly + Both + OidcOnly;
+}

@@ -69,6 +69,34 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         return new UserPage(page, total, page.Count > 0 ? CursorOf(page[0], filter.Sort) : null, page.Count > 0 ? CursorOf(page[^1], filter.Sort) : null, hasPrevious && page.Count > 0, hasNext && page.Count > 0);
     }
 
+    /// <summary>
+    /// Legacy → OIDC migration: per site, how many users sign in with legacy credentials only, with both, or with OIDC
+    /// only. One grouped query; it reads every user of the tenant, so it is a report, not a grid.
+    /// </summary>
+    public async Task<List<MigrationBucket>> GetMigrationAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var groups = await db.Users.AsNoTracking()
+            .Select(u => new
+            {
+                u.SiteId,
+                Legacy = u.PasswordHash != null || u.AzureObjectId != null,
+                Oidc = db.UserCiamMappings.Any(m => m.UserId == u.Id),
+            })
+            .GroupBy(u => new { u.SiteId, u.Legacy, u.Oidc })
+            .Select(g => new { g.Key.SiteId, g.Key.Legacy, g.Key.Oidc, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var sites = await db.Sites.AsNoTracking().Select(s => new { s.Id, s.Name, Customer = s.Customer!.Name }).ToListAsync(cancellationToken);
+        return sites
+            .OrderBy(s => s.Customer).ThenBy(s => s.Name)
+            .Select(site => new MigrationBucket(
+                site.Id.ToString(CultureInfo.InvariantCulture), site.Customer, site.Name,
+                groups.Where(g => g.SiteId == site.Id && g.Legacy && !g.Oidc).Sum(g => g.Count),
+                groups.Where(g => g.SiteId == site.Id && g.Legacy && g.Oidc).Sum(g => g.Count),
+                groups.Where(g => g.SiteId == site.Id && !g.Legacy && g.Oidc).Sum(g => g.Count)))
+            .ToList();
+    }
+
     /// <summary>The sites the circuit can see, for the site filter. Ids as strings: they exceed 2^53.</summary>
     public async Task<List<(string Id, string Name)>> GetSiteChoicesAsync(CancellationToken cancellationToken = default)
     {
