@@ -11,6 +11,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<DashboardService>();
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
+        builder.Services.AddScoped<Users.UserBulkService>();
         builder.Services.AddSingleton<Users.UserSyncNotifier>();
         builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<Users.ISyncTarget, Users.DiscoveryDocumentSyncTarget>();

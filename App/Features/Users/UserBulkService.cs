@@ -1,0 +1,124 @@
+using System.Globalization;
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminPortal.App.Features.Users;
+
+public enum BulkAction
+{
+    Lock,
+    Unlock,
+    RevokeTokens,
+    RetrySync,
+}
+
+/// <summary>Which users: the selected ids, or every user matching the filter (when <see cref="SelectedIds"/> is null).</summary>
+public sealed record BulkTarget(UserFilter Filter, IReadOnlyCollection<string>? SelectedIds);
+
+public sealed record BulkProgress(int Done, int Total, int Batches);
+
+public sealed record BulkOutcome(int Done, int Total, bool Cancelled);
+
+/// <summary>
+/// Bulk support actions on a selection or on all users matching a filter: a dry-run count first, then batches by id
+/// (keyset), each batch one transaction. Cancellation takes effect between batches, so no batch is ever half done.
+/// </summary>
+public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, UserService users, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock)
+{
+    public const int DefaultBatchSize = 500;
+
+    public static string Describe(BulkAction action) => action switch
+    {
+        BulkAction.Lock => "lock",
+        BulkAction.Unlock => "unlock",
+        BulkAction.RevokeTokens => "revoke the tokens of",
+        _ => "retry the sync of",
+    };
+
+    /// <summary>How many users the action would change: only those it applies to (locking skips the locked, and so on).</summary>
+    public async Task<int> PreviewAsync(BulkAction action, BulkTarget target, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Eligible(db, action, target).CountAsync(cancellationToken);
+    }
+
+    public async Task<BulkOutcome> RunAsync(BulkAction action, BulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
+    {
+        int total = await PreviewAsync(action, target, cancellationToken);
+        int done = 0, batches = 0;
+        long after = long.MinValue;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            // Keyset over ids: each batch reads on from where the last stopped, whatever the batches changed.
+            var batch = await Eligible(db, action, target).Where(u => u.Id > after).OrderBy(u => u.Id).Take(batchSize).ToListAsync(CancellationToken.None);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            DateTime now = clock.GetUtcNow().UtcDateTime;
+            foreach (var user in batch)
+            {
+                Apply(action, user, now);
+                db.SetAuditAction(user, "bulk_" + SnakeCaseEnumConverter.ToSnakeCase(action.ToString()));
+            }
+
+            // Not cancellable once started: the batch lands whole or (on error) not at all.
+            await db.SaveChangesAsync(CancellationToken.None);
+            foreach (var user in batch)
+            {
+                access.Invalidate(user.Id);
+            }
+
+            notifier.Changed(batch.Select(u => u.Id).ToList());
+            after = batch[^1].Id;
+            done += batch.Count;
+            batches++;
+            progress?.Report(new BulkProgress(done, Math.Max(total, done), batches));
+        }
+
+        return new BulkOutcome(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total);
+    }
+
+    private IQueryable<User> Eligible(PortalDbContext db, BulkAction action, BulkTarget target)
+    {
+        var query = users.Filter(db, target.Filter);
+        if (target.SelectedIds is { } selected)
+        {
+            // Ids from the browser: parsed here, and the tenant filter drops any that are not the circuit's.
+            var ids = selected.Select(id => long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : 0).Where(id => id != 0).ToList();
+            query = db.Users.Where(u => ids.Contains(u.Id));
+        }
+
+        return action switch
+        {
+            BulkAction.Lock => query.Where(u => !u.IsLocked),
+            BulkAction.Unlock => query.Where(u => u.IsLocked),
+            BulkAction.RetrySync => query.Where(u => u.SyncStatus == SyncStatus.Failed),
+            _ => query,
+        };
+    }
+
+    private static void Apply(BulkAction action, User user, DateTime now)
+    {
+        switch (action)
+        {
+            case BulkAction.Lock:
+                user.IsLocked = true;
+                break;
+            case BulkAction.Unlock:
+                user.IsLocked = false;
+                break;
+            case BulkAction.RetrySync:
+                user.SyncStatus = SyncStatus.Pending;
+                break;
+            default:
+                user.TokensRevokedAt = now;
+                user.RefreshTokenHash = null;
+                user.TokenExpiresAt = null;
+                break;
+        }
+    }
+}
