@@ -1,0 +1,112 @@
+using System.Security.Claims;
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace AdminPortal.Tests.Features.Users;
+
+/// <summary>The users grid and the user detail, with real MudBlazor components over a seeded SQLite database.</summary>
+public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private long contoso;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            contoso = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
+        }
+
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddPortalData(database.Options);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<UserAccessService>();
+        Services.AddSingleton<UserSyncNotifier>();
+        Services.AddScoped<UserService>();
+        Services.AddScoped<UserSupportService>();
+        Services.AddScoped<UserBulkService>();
+        var authorization = AddAuthorization();
+        authorization.SetAuthorized("Support agent");
+        authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
+        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.Support)).Select(p => p.Key).ToArray());
+        SetRendererInfo(new RendererInfo("Server", true));
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Grid_SyncFilterInTheUrl_ShowsExactlyTheTenantsFailedUsers()
+    {
+        int failed;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            failed = await context.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed);
+        }
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users?sync=Failed&sort=Email");
+        var grid = Render<UsersPage>();
+
+        grid.WaitForAssertion(() => Assert.Equal($"{failed} users", grid.Find("[data-testid=user-total]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        var rows = grid.FindAll("tr[data-user-id]");
+        Assert.Equal(failed, rows.Count);
+        Assert.All(rows, row => Assert.Contains("Failed", row.TextContent));
+        Assert.All(rows, row => Assert.Contains("@contoso.example", row.TextContent));
+        Assert.Contains("Export CSV", grid.Markup);
+        Assert.Contains("sync=Failed", grid.Find("a[href^='/users/export.csv']").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Detail_OwnUser_ShowsEverySectionButNeverTheSecrets()
+    {
+        User user;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            user = await context.Db.Users.AsNoTracking().FirstAsync(u => u.CustomerId == contoso && u.PasswordHash != null && u.RefreshTokenHash != null);
+        }
+
+        var detail = Render<UserDetailPage>(parameters => parameters.Add(p => p.Id, user.Id.ToString()));
+
+        detail.WaitForAssertion(() => Assert.Contains(user.DisplayName, detail.Find("h1").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal("a password hash is stored", detail.Find("[data-testid=password-state]").TextContent.Trim());
+        Assert.Equal(user.LoginCount.ToString("N0"), detail.Find("[data-testid=login-count]").TextContent.Trim());
+        Assert.DoesNotContain(user.PasswordHash!, detail.Markup);
+        Assert.DoesNotContain(user.RefreshTokenHash!, detail.Markup);
+        foreach (string section in new[] { "Profile", "Sign-in", "Sync", "Legacy sign-in", "OIDC identities", "History" })
+        {
+            Assert.Contains(detail.FindAll("h2"), h => h.TextContent.Trim() == section);
+        }
+
+        // Support may act on sign-in state but not edit the profile.
+        Assert.Contains(detail.FindAll("button"), b => b.TextContent.Contains("Revoke tokens"));
+        Assert.DoesNotContain(detail.FindAll("button"), b => b.TextContent.Contains("Save profile"));
+    }
+
+    [Fact]
+    public async Task Detail_AnotherTenantsUser_IsNotFound()
+    {
+        long foreign;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            foreign = await context.Db.Users.Where(u => u.CustomerId != contoso).Select(u => u.Id).FirstAsync();
+        }
+
+        var detail = Render<UserDetailPage>(parameters => parameters.Add(p => p.Id, foreign.ToString()));
+
+        detail.WaitForAssertion(() => Assert.NotNull(detail.Find("[data-testid=user-not-found]")), TimeSpan.FromSeconds(10));
+    }
+}
