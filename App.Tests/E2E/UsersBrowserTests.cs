@@ -61,7 +61,7 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await page.Locator("[data-interactive=true]").WaitForAsync();
 
         await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{fabrikamUsers} users");
-        var emails = await page.Locator("[data-user-id] td:nth-child(2)").AllInnerTextsAsync();
+        var emails = await page.Locator("[data-user-id] td:nth-child(3)").AllInnerTextsAsync();
         Assert.NotEmpty(emails);
         Assert.All(emails, email => Assert.EndsWith("@fabrikam.example", email));
         Assert.Equal(emails.Order(StringComparer.Ordinal), emails);
@@ -78,6 +78,30 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         Assert.Equal(fabrikamFailed, lines.Length - 1);
         Assert.All(lines.Skip(1), line => Assert.Contains("@fabrikam.example", line));
         Assert.DoesNotContain("$2a$", await csv.TextAsync());
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task BulkUnlock_AllMatchingTheFilter_PreviewsTheCountThenUnlocksThem()
+    {
+        int locked = await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "contoso" && u.IsLocked));
+        var page = await server.SignInAsync("Customer admin · Contoso");
+        await page.GotoAsync(server.BaseUrl + "/users?state=Locked");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{locked} users");
+
+        await page.GetByLabel("Bulk action", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Unlock" }).ClickAsync();
+        await page.GetByRole(AriaRole.Radio, new() { Name = "All matching the filter" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-preview")).ToHaveTextAsync($"This will unlock {locked} users.");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("users-bulk-preview.png") });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+
+        await Expect(page.GetByTestId("user-total")).ToHaveTextAsync("0 users", new() { Timeout = 15_000 });
+        await Expect(page.GetByText("No users match these filters.")).ToBeVisibleAsync();
+        Assert.Equal(0, await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "contoso" && u.IsLocked)));
+        Assert.Equal(locked, await QueryAsync(db => db.AuditLog.CountAsync(a => a.Action == "bulk_unlock")));
         await page.CloseAsync();
     }
 
