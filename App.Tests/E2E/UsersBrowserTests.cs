@@ -61,6 +61,10 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await page.Locator("[data-interactive=true]").WaitForAsync();
 
         await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{fabrikamUsers} users");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export CSV" }).ClickAsync());
+        string file = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Equal(fabrikamUsers + 1, file.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        await Expect(page.Locator("#export-progress")).ToHaveTextAsync($"{fabrikamUsers} of {fabrikamUsers} rows");
         var emails = await page.Locator("[data-user-id] td:nth-child(3)").AllInnerTextsAsync();
         Assert.NotEmpty(emails);
         Assert.All(emails, email => Assert.EndsWith("@fabrikam.example", email));

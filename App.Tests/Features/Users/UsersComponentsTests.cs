@@ -66,8 +66,11 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Assert.Equal(failed, rows.Count);
         Assert.All(rows, row => Assert.Contains("Failed", row.TextContent));
         Assert.All(rows, row => Assert.Contains("@contoso.example", row.TextContent));
-        Assert.Contains("Export CSV", grid.Markup);
-        Assert.Contains("sync=Failed", grid.Find("a[href^='/users/export.csv']").GetAttribute("href"));
+        var module = JSInterop.SetupModule("./js/download.js");
+        module.Setup<int>("downloadWithProgress", _ => true).SetResult(failed);
+        grid.FindAll("button").Single(b => b.TextContent.Contains("Export CSV")).Click();
+        var export = Assert.Single(module.Invocations, i => i.Identifier == "downloadWithProgress");
+        Assert.Equal("/users/export.csv?sync=Failed&sort=Email", export.Arguments[0]);
     }
 
     [Fact]

@@ -36,8 +36,10 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
     public async Task<List<AuditLine>> GetHistoryAsync(long id, int take = 50, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // The user's own entries, and those of their identity links (whose changes name the user id).
+        string idText = Text(id);
         return await db.AuditLog.AsNoTracking()
-            .Where(a => a.EntityType == nameof(User) && a.EntityId == id)
+            .Where(a => (a.EntityType == nameof(User) && a.EntityId == id) || (a.EntityType == nameof(UserCiamMapping) && a.Changes!.Contains(idText)))
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
             .Take(take)
             .Select(a => new AuditLine(a.At, a.Actor, a.Action, a.Changes))
