@@ -83,6 +83,18 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
         {
             // seed [--users N]: the demo data if the database is empty, then N generated users (load and benchmark work).
             var seeder = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
+            var status = await scope.ServiceProvider.GetRequiredService<Features.Schema.SchemaService>().GetStatusAsync();
+            if (!status.UpToDate)
+            {
+                if (!scope.ServiceProvider.GetRequiredService<DatabaseOptions>().ShouldMigrateOnStartup)
+                {
+                    await Console.Error.WriteLineAsync($"seed refused: {status.Pending.Count} migration(s) are pending. Run: dotnet run -- migrate");
+                    return Features.Schema.SchemaService.ExitPending;
+                }
+
+                await seeder.MigrateAsync();
+            }
+
             await seeder.SeedAsync();
             int index = Array.IndexOf(args, "--users");
             if (index > 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out int users) && users > 0)
