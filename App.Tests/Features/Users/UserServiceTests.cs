@@ -170,6 +170,45 @@ public class UserServiceTests
         }
     }
 
+    [Theory, BothProviders]
+    public async Task CsvExport_Filter_WritesEveryMatchingUserQuotedAndNoSecret(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        long contoso;
+        List<User> expected;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            contoso = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
+            var user = await context.Db.Users.FirstAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed);
+            user.DisplayName = "O'Brien, \"Quoted\"\nName"; // commas, quotes and a line break must survive
+            await context.Db.SaveChangesAsync();
+            expected = await context.Db.Users.AsNoTracking().Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed).OrderBy(u => u.Id).ToListAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var output = new MemoryStream();
+        int written = await UserExport.WriteAsync(db, Service(scope), new UserFilter(SyncStatus: SyncStatus.Failed), output, CancellationToken.None);
+
+        output.Position = 0;
+        using var reader = new StreamReader(output);
+        string text = await reader.ReadToEndAsync();
+        Assert.Equal(expected.Count, written);
+        Assert.StartsWith("id,display_name,email,site,auth_kind,has_password", text);
+        Assert.Contains("\"O'Brien, \"\"Quoted\"\"\nName\"", text);
+        foreach (var user in expected)
+        {
+            Assert.Contains($"{user.Id},", text);
+            Assert.Contains(user.Email, text);
+            if (user.PasswordHash is not null)
+            {
+                Assert.DoesNotContain(user.PasswordHash, text);
+            }
+        }
+
+        Assert.DoesNotContain("@fabrikam.example", text);
+    }
+
     [Fact]
     public void Cursor_RoundTripsAndIgnoresGarbage()
     {

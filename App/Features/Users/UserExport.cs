@@ -29,7 +29,16 @@ public static class UserExport
         // An endpoint, not a circuit: the tenant comes from this request's signed-in principal.
         tenant.Use(TenantScope.FromPrincipal(context.User));
         await using var db = await factory.CreateDbContextAsync(context.RequestAborted);
-        var rows = users.Filter(db, FilterFrom(context.Request.Query))
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"users-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
+        await WriteAsync(db, users, FilterFrom(context.Request.Query), context.Response.Body, context.RequestAborted);
+    }
+
+    /// <summary>Writes the filtered users as CSV, row by row as the database returns them.</summary>
+    /// <returns>How many users it wrote.</returns>
+    public static async Task<int> WriteAsync(PortalDbContext db, UserService users, UserFilter filter, Stream output, CancellationToken cancellationToken)
+    {
+        var rows = users.Filter(db, filter)
             .OrderBy(u => u.Id)
             .Select(u => new
             {
@@ -42,13 +51,11 @@ public static class UserExport
             .AsNoTracking()
             .AsAsyncEnumerable();
 
-        context.Response.ContentType = "text/csv; charset=utf-8";
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"users-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
-        await using var writer = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(false));
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), leaveOpen: true);
         await using var csv = CsvWriter.Create(writer, new CsvWriterOptions(), leaveOpen: true);
-        await csv.WriteRecordAsync(["id", "display_name", "email", "site", "auth_kind", "has_password", "azure_object_id", "login_count", "last_login_at", "sync_status", "last_synced_at", "last_sync_error", "active", "locked", "created_at"], context.RequestAborted);
+        await csv.WriteRecordAsync(["id", "display_name", "email", "site", "auth_kind", "has_password", "azure_object_id", "login_count", "last_login_at", "sync_status", "last_synced_at", "last_sync_error", "active", "locked", "created_at"], cancellationToken);
         int written = 0;
-        await foreach (var row in rows.WithCancellation(context.RequestAborted))
+        await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             // Ids as text: spreadsheet programs round numbers beyond 2^53.
             await csv.WriteRecordAsync(
@@ -58,13 +65,14 @@ public static class UserExport
                 row.HasPassword ? "true" : "false", row.AzureObjectId ?? "", row.LoginCount.ToString(CultureInfo.InvariantCulture),
                 row.LastLoginAt?.ToString("O") ?? "", row.SyncStatus.ToString(), row.LastSyncedAt?.ToString("O") ?? "", row.LastSyncError ?? "",
                 row.IsActive ? "true" : "false", row.IsLocked ? "true" : "false", row.CreatedAt.ToString("O"),
-            ], context.RequestAborted);
+            ], cancellationToken);
             if (++written % 1000 == 0)
             {
-                await csv.FlushAsync(context.RequestAborted); // stream as it goes: memory stays flat at any size
+                await csv.FlushAsync(cancellationToken); // stream as it goes: memory stays flat at any size
             }
         }
 
-        await csv.FlushAsync(context.RequestAborted);
+        await csv.FlushAsync(cancellationToken);
+        return written;
     }
 }
