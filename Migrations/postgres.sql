@@ -367,3 +367,28 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124065851_UserSearchPrefixIndexes') THEN
+    CREATE INDEX ix_users_customer_id_display_name_prefix ON users (customer_id, display_name text_pattern_ops);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124065851_UserSearchPrefixIndexes') THEN
+    CREATE INDEX ix_users_customer_id_email_prefix ON users (customer_id, email text_pattern_ops);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261124065851_UserSearchPrefixIndexes') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261124065851_UserSearchPrefixIndexes', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

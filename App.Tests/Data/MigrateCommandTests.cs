@@ -45,7 +45,7 @@ public class MigrateCommandTests
 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.True(second.ExitCode == 0, second.Output);
-        Assert.Contains("Applying 1 migration(s)", first.Output);
+        Assert.Matches(@"Applying [1-9]\d* migration\(s\)", first.Output);
         Assert.Contains("Applying 0 migration(s)", second.Output);
         await using var context = await database.ContextAsync(TenantScope.System());
         Assert.Empty(await context.Db.Database.GetPendingMigrationsAsync());
@@ -69,7 +69,7 @@ public class MigrateCommandTests
         var refused = await RunPortalAsync(database, "migrate");
 
         Assert.True(pending.ExitCode == 3, pending.Output);
-        Assert.Contains("Pending (1)", pending.Output);
+        Assert.Matches(@"Pending \([1-9]\d*\)", pending.Output);
         Assert.True(clean.ExitCode == 0, clean.Output);
         Assert.True(drift.ExitCode == 4, drift.Output);
         using var json = System.Text.Json.JsonDocument.Parse(drift.Output[drift.Output.IndexOf('{')..]);

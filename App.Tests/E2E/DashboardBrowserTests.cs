@@ -52,6 +52,8 @@ public class DashboardBrowserTests(PortalServer server) : IClassFixture<PortalSe
         await Expect(page.Locator("[data-stat=Users]")).ToHaveTextAsync("40");
 
         var navigation = page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" });
+        // The responsive drawer closes itself once MudBlazor has measured the phone's width; toggle only after that.
+        await Expect(page.Locator(".mud-drawer.mud-drawer--closed")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
         await Expect(navigation).Not.ToBeInViewportAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
         await Expect(navigation).ToBeInViewportAsync();

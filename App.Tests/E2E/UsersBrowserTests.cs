@@ -32,6 +32,12 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await page.GetByLabel("Sync", new() { Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "Failed" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sync=Failed"));
+        // The sync worker settles the seeded pending users right after start-up; count once it has.
+        for (int wait = 0; wait < 100 && await QueryAsync(db => db.Users.AnyAsync(u => u.SyncStatus == SyncStatus.Pending)); wait++)
+        {
+            await Task.Delay(200);
+        }
+
         int failedCount = await QueryAsync(db => db.Users.CountAsync(u => u.Customer!.Slug == "contoso" && u.SyncStatus == SyncStatus.Failed));
         await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{failedCount} users");
         await Expect(page.Locator($"[data-user-id='{failed.Id}']")).ToBeVisibleAsync();

@@ -41,6 +41,11 @@ public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbCon
         {
             modelBuilder.Entity(entityType.ClrType).Property(nameof(IHasId.Id)).HasDefaultValueSql("unique_rowid()");
         }
+
+        // The users grid's prefix search (LIKE 'term%') can use a btree index only under the C collation, or with
+        // text_pattern_ops: these keep it index-backed whatever collation the database was created with.
+        modelBuilder.Entity<Features.Users.User>().HasIndex(u => new { u.CustomerId, u.Email }, "EmailPrefix").HasDatabaseName("ix_users_customer_id_email_prefix").HasOperators(null!, "text_pattern_ops");
+        modelBuilder.Entity<Features.Users.User>().HasIndex(u => new { u.CustomerId, u.DisplayName }, "DisplayNamePrefix").HasDatabaseName("ix_users_customer_id_display_name_prefix").HasOperators(null!, "text_pattern_ops");
     }
 }
 

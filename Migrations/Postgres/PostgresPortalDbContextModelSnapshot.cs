@@ -557,6 +557,16 @@ namespace AdminPortal.Migrations.Postgres
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_users_site_id_created_at_id");
 
+                    b.HasIndex(new[] { "CustomerId", "DisplayName" }, "DisplayNamePrefix")
+                        .HasDatabaseName("ix_users_customer_id_display_name_prefix");
+
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "CustomerId", "DisplayName" }, "DisplayNamePrefix"), new[] { null, "text_pattern_ops" });
+
+                    b.HasIndex(new[] { "CustomerId", "Email" }, "EmailPrefix")
+                        .HasDatabaseName("ix_users_customer_id_email_prefix");
+
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "CustomerId", "Email" }, "EmailPrefix"), new[] { null, "text_pattern_ops" });
+
                     b.ToTable("users", null, t =>
                         {
                             t.HasCheckConstraint("ck_users_portal_role", "portal_role IN ('platform_admin', 'customer_admin', 'support', 'editor')");

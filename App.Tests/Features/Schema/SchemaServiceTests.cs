@@ -3,6 +3,7 @@ using AdminPortal.App.Features.Schema;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminPortal.Tests.Features.Schema;
@@ -70,7 +71,31 @@ public class SchemaServiceTests
 
         Assert.False(status.UpToDate);
         Assert.Empty(status.Applied);
-        Assert.Equal("InitialSchema", status.Pending.Single().Name);
+        Assert.Equal("InitialSchema", status.Pending[0].Name);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(context.Db.Database.GetMigrations(), status.Pending.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Drift_DatabaseBehindByAMigration_IsComparedWithThatMigrationsSchemaAndShowsNoDrift()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        string first;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var migrations = context.Db.Database.GetMigrations().ToList();
+            Assert.True(migrations.Count > 1, "this test needs a PostgreSQL migration after the first");
+            first = migrations[0];
+            await context.Db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(first);
+        }
+
+        var status = await Service(database).GetStatusAsync();
+        var drift = await Service(database).GetDriftAsync();
+
+        Assert.Equal([first], status.Applied.Select(m => m.Id));
+        Assert.NotEmpty(status.Pending);
+        Assert.Equal(first, drift.ComparedWith);
+        Assert.Empty(drift.Items);
     }
 
     [Theory, BothProviders]
