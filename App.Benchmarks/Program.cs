@@ -12,7 +12,6 @@ using Npgsql;
 // ./bench.sh [dashboard|users] [rows], which starts a private cluster.
 string benchmark = args.Length > 0 ? args[0] : "users";
 int users = args.Length > 1 ? int.Parse(args[1]) : 1_000_000;
-const int Rounds = 7;
 string admin = Environment.GetEnvironmentVariable("ADMINPORTAL_TEST_POSTGRES") ?? throw new InvalidOperationException("Set ADMINPORTAL_TEST_POSTGRES (./bench.sh does).");
 string name = "bench_" + Guid.NewGuid().ToString("N")[..8];
 await Execute(admin, $"CREATE DATABASE {name}");
@@ -41,12 +40,12 @@ try
         $"SELECT {contoso}, {site}, 'bulk' || g || '@contoso.example', 'Bulk user ' || g, g % 300, (ARRAY['pending','synced','failed'])[1 + g % 3], true, false, " +
         $"now() - (g || ' seconds')::interval, now(), 1 FROM generate_series(1, {users}) AS g");
     await Execute(options.ConnectionString!, "ANALYZE");
-    Console.WriteLine($"PostgreSQL, {users:N0} extra users in one tenant (filled in {fill.Elapsed.TotalSeconds:F0} s), median of {Rounds} runs after a warm-up:");
+    Console.WriteLine($"PostgreSQL, {users:N0} extra users in one tenant (filled in {fill.Elapsed.TotalSeconds:F0} s), median of {Measure.Rounds} runs after a warm-up:");
 
     foreach (var scope in new[] { TenantScope.System("platform admin"), TenantScope.ForCustomer(contoso) })
     {
-        double capped = await Median(() => WithScope(services, scope, s => s.GetRequiredService<DashboardService>().GetSummaryAsync()));
-        double exact = await Median(() => WithContext(services, scope, ExactCountsAsync));
+        double capped = await Measure.MedianAsync(() => WithScope(services, scope, s => s.GetRequiredService<DashboardService>().GetSummaryAsync()));
+        double exact = await Measure.MedianAsync(() => WithContext(services, scope, ExactCountsAsync));
         Console.WriteLine($"  {(scope.AllCustomers ? "platform admin" : "customer admin"),-15} dashboard (capped counts): {capped,8:F1} ms   baseline (exact counts): {exact,8:F1} ms   ratio {exact / capped,5:F1}x");
     }
 }
@@ -66,20 +65,6 @@ static async Task<int> ExactCountsAsync(PortalDbContext db)
     }
 
     return total + await db.Posts.CountAsync();
-}
-
-static async Task<double> Median<T>(Func<Task<T>> action)
-{
-    await action();
-    var times = new List<double>();
-    for (int i = 0; i < Rounds; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        await action();
-        times.Add(watch.Elapsed.TotalMilliseconds);
-    }
-
-    return times.Order().ElementAt(times.Count / 2);
 }
 
 static async Task<T> WithScope<T>(IServiceProvider services, TenantScope tenant, Func<IServiceProvider, Task<T>> action)

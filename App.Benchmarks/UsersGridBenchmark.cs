@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
@@ -13,7 +12,6 @@ namespace AdminPortal.Benchmarks;
 /// </summary>
 public static class UsersGridBenchmark
 {
-    private const int Rounds = 7;
     private const int PageSize = 25;
 
     public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users)
@@ -27,7 +25,7 @@ public static class UsersGridBenchmark
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         long tenantUsers = (long)(await new NpgsqlCommand($"SELECT count(*) FROM users WHERE customer_id = {customerId}", connection).ExecuteScalarAsync())!;
-        Console.WriteLine($"Users grid, customer admin of a tenant with {tenantUsers:N0} users, sort by name, {PageSize} rows a page, median of {Rounds} runs:");
+        Console.WriteLine($"Users grid, customer admin of a tenant with {tenantUsers:N0} users, sort by name, {PageSize} rows a page, median of {Measure.Rounds} runs:");
         Console.WriteLine($"  {"depth",-8} {"portal call",12} {"raw keyset SQL",15} {"OFFSET+count",13} {"baseline/portal",16} {"portal/raw",11}");
 
         foreach (int depth in new[] { 0, 10_000, 100_000 })
@@ -42,18 +40,18 @@ public static class UsersGridBenchmark
             }
 
             var request = cursor is null ? new PageRequest(Size: PageSize) : new PageRequest(PageRequestKind.After, cursor, PageSize);
-            double portal = await MedianAsync(async () =>
+            double portal = await Measure.MedianAsync(async () =>
             {
                 await using var scope = services.CreateAsyncScope();
                 scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.ForCustomer(customerId));
                 var page = await scope.ServiceProvider.GetRequiredService<UserService>().GetPageAsync(new UserFilter(), request);
                 return page.Rows.Count;
             });
-            double raw = await MedianAsync(() => CountRowsAsync(connection, cursor is null
+            double raw = await Measure.MedianAsync(() => CountRowsAsync(connection, cursor is null
                 ? $"SELECT id, display_name, email FROM users WHERE customer_id = {customerId} ORDER BY display_name, id LIMIT {PageSize + 1}"
                 : $"SELECT id, display_name, email FROM users WHERE customer_id = {customerId} AND (display_name, id) > (@name, {cursor.Id}) ORDER BY display_name, id LIMIT {PageSize + 1}",
                 cursor?.Key));
-            double offset = await MedianAsync(async () =>
+            double offset = await Measure.MedianAsync(async () =>
                 await CountRowsAsync(connection, $"SELECT id, display_name, email FROM users WHERE customer_id = {customerId} ORDER BY display_name, id OFFSET {depth} LIMIT {PageSize}", null)
                 + await CountRowsAsync(connection, $"SELECT count(*) FROM users WHERE customer_id = {customerId}", null));
             Console.WriteLine($"  {depth,-8:N0} {portal,9:F2} ms {raw,12:F2} ms {offset,10:F2} ms {offset / portal,15:F1}x {portal / raw,10:F1}x");
@@ -76,19 +74,5 @@ public static class UsersGridBenchmark
         }
 
         return rows;
-    }
-
-    private static async Task<double> MedianAsync(Func<Task<int>> action)
-    {
-        await action();
-        var times = new List<double>();
-        for (int i = 0; i < Rounds; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await action();
-            times.Add(watch.Elapsed.TotalMilliseconds);
-        }
-
-        return times.Order().ElementAt(times.Count / 2);
     }
 }

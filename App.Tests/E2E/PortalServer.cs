@@ -51,6 +51,15 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
 
     public string DatabaseFile => Path.Combine(folder, "portal.db");
 
+    /// <summary>Reads (or changes) the running portal's database directly, in the platform's scope.</summary>
+    public async Task<T> QueryAsync<T>(Func<App.Data.PortalDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<App.Tenancy.TenantContext>().Use(App.Tenancy.TenantScope.System("test"));
+        await using var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<App.Data.PortalDbContext>>().CreateDbContextAsync();
+        return await query(db);
+    }
+
     /// <summary>
     /// Signs in through the sign-in page, the chosen provider and the development provider's login page, as a person
     /// would, and waits for the interactive dashboard.

@@ -11,13 +11,7 @@ namespace AdminPortal.Tests.E2E;
 /// <summary>Real OIDC code flows in Debian's Chromium, through the embedded development provider.</summary>
 public class SignInBrowserTests(PortalServer server) : IClassFixture<PortalServer>
 {
-    private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("test"));
-        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return await query(db);
-    }
+    private Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query) => server.QueryAsync(query);
 
     [Theory]
     [InlineData("Development sign-in (OpenID Connect)")]

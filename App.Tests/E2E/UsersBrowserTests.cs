@@ -10,13 +10,7 @@ namespace AdminPortal.Tests.E2E;
 
 public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer>
 {
-    private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("test"));
-        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return await query(db);
-    }
+    private Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query) => server.QueryAsync(query);
 
     [Fact]
     public async Task Support_FindsAFailedSyncByFilter_RetriesIt_AndSeesTheStatusChange()

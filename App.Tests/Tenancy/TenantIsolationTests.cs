@@ -204,7 +204,7 @@ public class TenantIsolationTests
 
         Assert.False(await system.Db.UserCiamMappings.AnyAsync(m => m.ExternalSubject == "borrowed"));
         Assert.Equal(0, await system.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SiteId == fabrikamSite));
-        Assert.Equal(0, await system.Db.Posts.IgnoreQueryFilters().CountAsync(p => p.AuthorId == fabrikamUser && p.Site!.CustomerId == contoso));
+        Assert.Equal(0, await system.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.AuthorId == fabrikamUser && p.Site!.CustomerId == contoso));
     }
 
     [Fact]

@@ -34,7 +34,8 @@ public static class DemoData
 
     public static async Task<bool> SeedIfEmptyAsync(PortalDbContext db, DateTime now, CancellationToken cancellationToken = default)
     {
-        if (await db.Customers.IgnoreQueryFilters().AnyAsync(cancellationToken))
+        // Seeding runs in the platform's scope, which every Tenant filter admits.
+        if (await db.Customers.AnyAsync(cancellationToken))
         {
             return false;
         }

@@ -6,12 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Dashboard;
 
-/// <summary>A count that stops at a cap, so that a tenant with millions of rows costs no more than one with ten thousand.</summary>
-public readonly record struct CappedCount(int Value, bool IsCapped)
-{
-    public override string ToString() => IsCapped ? $"{Value:N0}+" : Value.ToString("N0");
-}
-
 public sealed record DailyCount(DateTime Day, int Count);
 
 public sealed record DashboardSummary(
@@ -26,7 +20,7 @@ public sealed record DashboardSummary(
 /// <summary>The dashboard's figures, all within the circuit's tenant (the query filters see to that).</summary>
 public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
 {
-    public const int CountCap = 10_000;
+    public const int CountCap = CappedCount.Cap;
     public const int SignInDays = 30;
 
     public async Task<DashboardSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
@@ -74,9 +68,6 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory,
             .ToList();
     }
 
-    private static async Task<CappedCount> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) where T : class
-    {
-        int count = await query.AsNoTracking().Take(CountCap + 1).CountAsync(cancellationToken);
-        return count > CountCap ? new CappedCount(CountCap, true) : new CappedCount(count, false);
-    }
+    private static Task<CappedCount> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) where T : class =>
+        CappedCount.CountAsync(query, cancellationToken);
 }

@@ -94,7 +94,7 @@ public sealed record UserRow(
     bool IsLocked,
     DateTime CreatedAt);
 
-public sealed record UserPage(List<UserRow> Rows, Dashboard.CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
+public sealed record UserPage(List<UserRow> Rows, Data.CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
 
 /// <summary>One site's users by how they sign in.</summary>
 public sealed record MigrationBucket(string SiteId, string Customer, string Site, int LegacyOnly, int Both, int OidcOnly)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AdminPortal.App.Data;
-using AdminPortal.App.Features.Dashboard;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Users;
@@ -65,7 +64,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
             _ => more,
         };
 
-        var total = await CountAsync(filtered, cancellationToken);
+        var total = await CappedCount.CountAsync(filtered, cancellationToken);
         return new UserPage(page, total, page.Count > 0 ? CursorOf(page[0], filter.Sort) : null, page.Count > 0 ? CursorOf(page[^1], filter.Sort) : null, hasPrevious && page.Count > 0, hasNext && page.Count > 0);
     }
 
@@ -103,12 +102,6 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var sites = await db.Sites.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(cancellationToken);
         return sites.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture), s.Name)).ToList();
-    }
-
-    public static async Task<CappedCount> CountAsync(IQueryable<User> query, CancellationToken cancellationToken)
-    {
-        int count = await query.AsNoTracking().Take(DashboardService.CountCap + 1).CountAsync(cancellationToken);
-        return count > DashboardService.CountCap ? new CappedCount(DashboardService.CountCap, true) : new CappedCount(count, false);
     }
 
     /// <summary>The filter as a query: the same for the grid, the CSV export and bulk actions.</summary>

@@ -168,12 +168,6 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             return ChangeResult.Missing();
         }
 
-        if (await db.UserCiamMappings.IgnoreQueryFilters().AnyAsync(m => m.CiamSystemId == systemId && m.ExternalSubject == subject, cancellationToken))
-        {
-            // Across tenants on purpose, and without saying whose: a subject belongs to one user only.
-            return ChangeResult.Invalid("Subject", "This subject is already linked to a user at that provider.");
-        }
-
         var mapping = new UserCiamMapping { UserId = userId, CiamSystemId = systemId, ExternalSubject = subject };
         db.UserCiamMappings.Add(mapping);
         db.SetAuditAction(mapping, "link_identity");
@@ -184,6 +178,12 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         catch (Tenancy.CrossTenantWriteException)
         {
             return ChangeResult.Invalid("Provider", "Choose one of this customer's providers or a platform provider.");
+        }
+        catch (DbUpdateException)
+        {
+            // The unique (provider, subject) index, across tenants: a subject belongs to one user only. The filters
+            // are never bypassed to look, and the message does not say whose it is.
+            return ChangeResult.Invalid("Subject", "This subject is already linked to a user at that provider.");
         }
 
         access.Invalidate(userId);
