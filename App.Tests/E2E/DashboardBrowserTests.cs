@@ -42,6 +42,11 @@ public class DashboardBrowserTests(PortalServer server) : IClassFixture<PortalSe
         await page.Mouse.MoveAsync(0, 400);
         await page.WaitForTimeoutAsync(300);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("shell-dark.png"), FullPage = true });
+
+        // The choice survives a reload.
+        await page.ReloadAsync();
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
         await page.CloseAsync();
     }
 
