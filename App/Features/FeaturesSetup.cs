@@ -12,6 +12,9 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
         builder.Services.AddScoped<Users.UserBulkService>();
+        builder.Services.AddScoped<Posts.PostLifecycleService>();
+        builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();
         builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<Users.ISyncTarget, Users.DiscoveryDocumentSyncTarget>();
