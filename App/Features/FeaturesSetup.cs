@@ -13,6 +13,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Users.UserSupportService>();
         builder.Services.AddScoped<Users.UserBulkService>();
         builder.Services.AddScoped<Posts.PostLifecycleService>();
+        builder.Services.AddScoped<Posts.PostQueries>();
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();
