@@ -56,6 +56,25 @@ public class PostsBrowserTests(PortalServer server) : IClassFixture<PortalServer
     }
 
     [Fact]
+    public async Task Editor_LeavingWithUnsavedChanges_IsAskedFirst()
+    {
+        long published = await server.QueryAsync(db => db.Posts.Where(p => p.Status == PostStatus.Published && p.Site!.Customer!.Slug == "contoso").Select(p => p.Id).FirstAsync());
+        var page = await server.SignInAsync("Customer admin · Contoso");
+        await page.GotoAsync($"{server.BaseUrl}/posts/{published}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("All changes saved");
+
+        await page.GetByLabel("Title", new() { Exact = true }).FillAsync("Edited but not saved");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+
+        await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stay" }).ClickAsync();
+        await Expect(page.GetByLabel("Title", new() { Exact = true })).ToHaveValueAsync("Edited but not saved");
+        Assert.EndsWith($"/posts/{published}", page.Url);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Editor_OfOneSite_CannotOpenAPostOfAnotherSiteByUrl()
     {
         var editorSite = await server.QueryAsync(db => db.Users.Where(u => u.PortalRole == App.Tenancy.PortalRole.Editor && u.Customer!.Slug == "contoso").Select(u => u.SiteId).SingleAsync());

@@ -19,7 +19,7 @@ public enum PostSort
     Title,
 }
 
-public sealed record PostFilter(PostTab Tab = PostTab.Drafts, string? Search = null, long? SiteId = null, PostSort Sort = PostSort.Updated, bool Descending = true);
+public sealed record PostFilter(PostTab Tab = PostTab.Drafts, string? Search = null, long? SiteId = null, PostSort Sort = PostSort.Updated, bool Descending = true, long? AuthorId = null);
 
 public sealed record PostRow(string Id, string Title, string Site, string? Author, PostStatus Status, DateTime? PublishedAt, DateTime UpdatedAt, DateTime? DeletedAt);
 
@@ -104,7 +104,16 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
         return sites.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture), s.Name)).ToList();
     }
 
-    private static IQueryable<Post> Filter(PortalDbContext db, PostFilter filter)
+    /// <summary>The people who wrote posts the circuit can see, for the author filter.</summary>
+    public async Task<List<(string Id, string Name)>> GetAuthorChoicesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var authors = await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.AuthorId != null)
+            .Select(p => new { Id = p.AuthorId!.Value, p.Author!.DisplayName }).Distinct().OrderBy(a => a.DisplayName).ToListAsync(cancellationToken);
+        return authors.Select(a => (a.Id.ToString(CultureInfo.InvariantCulture), a.DisplayName)).ToList();
+    }
+
+    public static IQueryable<Post> Filter(PortalDbContext db, PostFilter filter)
     {
         // Only the Trash tab looks past the SoftDelete filter; the Tenant filter always applies.
         var query = filter.Tab == PostTab.Trash
@@ -119,6 +128,11 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
         if (filter.SiteId is long site)
         {
             query = query.Where(p => p.SiteId == site);
+        }
+
+        if (filter.AuthorId is long author)
+        {
+            query = query.Where(p => p.AuthorId == author);
         }
 
         return query;
