@@ -16,6 +16,7 @@ public enum PostTab
 public enum PostSort
 {
     Updated,
+    Published,
     Title,
 }
 
@@ -53,7 +54,11 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
         if (request.Cursor is { } cursor && request.Kind is PageRequestKind.After or PageRequestKind.Before)
         {
             long id = cursor.Id;
-            if (filter.Sort == PostSort.Title)
+            if (filter.Sort == PostSort.Published)
+            {
+                query = SeekPublished(query, cursor.Key is null ? null : new DateTime(long.Parse(cursor.Key, CultureInfo.InvariantCulture), DateTimeKind.Utc), id, descending, db.Database.IsNpgsql());
+            }
+            else if (filter.Sort == PostSort.Title)
             {
                 string key = cursor.Key ?? "";
                 query = descending
@@ -69,9 +74,12 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
             }
         }
 
-        var ordered = filter.Sort == PostSort.Title
-            ? descending ? query.OrderByDescending(p => p.Title).ThenByDescending(p => p.Id) : query.OrderBy(p => p.Title).ThenBy(p => p.Id)
-            : descending ? query.OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id) : query.OrderBy(p => p.UpdatedAt).ThenBy(p => p.Id);
+        var ordered = filter.Sort switch
+        {
+            PostSort.Title => descending ? query.OrderByDescending(p => p.Title).ThenByDescending(p => p.Id) : query.OrderBy(p => p.Title).ThenBy(p => p.Id),
+            PostSort.Published => descending ? query.OrderByDescending(p => p.PublishedAt).ThenByDescending(p => p.Id) : query.OrderBy(p => p.PublishedAt).ThenBy(p => p.Id),
+            _ => descending ? query.OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id) : query.OrderBy(p => p.UpdatedAt).ThenBy(p => p.Id),
+        };
         var fetched = await ordered.Take(size + 1).AsNoTracking()
             .Select(p => new { p.Id, p.Title, Site = p.Site!.Name, Author = p.Author != null ? p.Author.DisplayName : null, p.Status, p.PublishedAt, p.UpdatedAt, p.DeletedAt })
             .ToListAsync(cancellationToken);
@@ -82,11 +90,41 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
             rows.Reverse();
         }
 
-        PageCursor CursorOf(PostRow row) => new(filter.Sort == PostSort.Title ? row.Title : row.UpdatedAt.Ticks.ToString(CultureInfo.InvariantCulture), long.Parse(row.Id, CultureInfo.InvariantCulture));
+        PageCursor CursorOf(PostRow row) => new(filter.Sort switch
+        {
+            PostSort.Title => row.Title,
+            PostSort.Published => row.PublishedAt?.Ticks.ToString(CultureInfo.InvariantCulture),
+            _ => row.UpdatedAt.Ticks.ToString(CultureInfo.InvariantCulture),
+        }, long.Parse(row.Id, CultureInfo.InvariantCulture));
         bool hasPrevious = request.Kind switch { PageRequestKind.First => false, PageRequestKind.After => true, _ => more };
         bool hasNext = request.Kind switch { PageRequestKind.Last => false, PageRequestKind.Before => true, _ => more };
         return new PostPage(rows, await CappedCount.CountAsync(filtered, cancellationToken),
             rows.Count > 0 ? CursorOf(rows[0]) : null, rows.Count > 0 ? CursorOf(rows[^1]) : null, hasPrevious && rows.Count > 0, hasNext && rows.Count > 0);
+    }
+
+    /// <summary>Seek on published_at, which drafts leave NULL; NULLs sit where each database sorts them (as the users grid does).</summary>
+    private static IQueryable<Post> SeekPublished(IQueryable<Post> query, DateTime? key, long id, bool descending, bool nullsHigh)
+    {
+        bool nullsFirst = descending == nullsHigh;
+        if (key is null)
+        {
+            return (descending, nullsFirst) switch
+            {
+                (true, true) => query.Where(p => p.PublishedAt != null || p.Id < id),
+                (false, true) => query.Where(p => p.PublishedAt != null || p.Id > id),
+                (true, false) => query.Where(p => p.PublishedAt == null && p.Id < id),
+                (false, false) => query.Where(p => p.PublishedAt == null && p.Id > id),
+            };
+        }
+
+        DateTime value = key.Value;
+        return (descending, nullsFirst) switch
+        {
+            (true, true) => query.Where(p => p.PublishedAt <= value && (p.PublishedAt < value || p.Id < id)),
+            (true, false) => query.Where(p => (p.PublishedAt <= value && (p.PublishedAt < value || p.Id < id)) || p.PublishedAt == null),
+            (false, true) => query.Where(p => p.PublishedAt >= value && (p.PublishedAt > value || p.Id > id)),
+            (false, false) => query.Where(p => (p.PublishedAt >= value && (p.PublishedAt > value || p.Id > id)) || p.PublishedAt == null),
+        };
     }
 
     public async Task<PostDetail?> GetAsync(long id, CancellationToken cancellationToken = default)
