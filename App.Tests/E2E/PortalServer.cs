@@ -33,6 +33,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
         builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
         builder.UseSetting("Sync:Interval", "00:00:01");
+        // Warnings and errors only: the OIDC handlers' information logs would bury the test results.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
     }
 
     public async Task InitializeAsync()
