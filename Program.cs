@@ -2,6 +2,7 @@ using AdminPortal.App.Auth;
 using AdminPortal.App.Components;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features;
+using AdminPortal.App.Features.Audit;
 using AdminPortal.App.Features.Users;
 using MudBlazor.Services;
 
@@ -42,6 +43,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapHealthChecks("/health").AllowAnonymous();
 app.MapSignInEndpoints();
 app.MapUserExport();
+app.MapAuditExport();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;

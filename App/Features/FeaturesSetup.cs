@@ -15,6 +15,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Posts.PostLifecycleService>();
         builder.Services.AddScoped<Posts.PostQueries>();
         builder.Services.AddScoped<Posts.PostBulkService>();
+        builder.Services.AddScoped<Audit.AuditService>();
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();
