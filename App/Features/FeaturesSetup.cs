@@ -16,6 +16,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Posts.PostQueries>();
         builder.Services.AddScoped<Posts.PostBulkService>();
         builder.Services.AddScoped<Audit.AuditService>();
+        builder.Services.AddScoped<Customers.TenantAdminService>();
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();

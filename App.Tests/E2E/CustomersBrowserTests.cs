@@ -1,0 +1,29 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AdminPortal.Tests.E2E;
+
+public class CustomersBrowserTests(PortalServer server) : IClassFixture<PortalServer>
+{
+    [Fact]
+    public async Task PlatformAdmin_CreatesACustomerAndDeactivatesContosoWithTheImpactShown()
+    {
+        var page = await server.SignInAsync("Platform admin");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "New customer" }).ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Northwind Traders");
+        await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("Northwind!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByText("A slug has lower-case letters")).ToBeVisibleAsync();
+        await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("northwind");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("[data-customer=northwind]")).ToBeVisibleAsync();
+
+        await page.Locator("[data-customer=contoso]").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await Expect(page.GetByText("stay untouched, but none of its users can sign in")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await Expect(page.Locator("[data-customer=contoso]")).ToContainTextAsync("Deactivated");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("customers.png") });
+        await page.CloseAsync();
+    }
+}
