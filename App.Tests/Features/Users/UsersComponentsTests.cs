@@ -74,6 +74,31 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pager_NextThenLast_MovesThroughTheUrlAndShowsTheRest()
+    {
+        int users;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            users = await context.Db.Users.CountAsync(u => u.CustomerId == contoso);
+        }
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        var firstPage = grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList();
+
+        grid.Find("button[aria-label='Next page']").Click();
+
+        Assert.Contains("after=", navigation.Uri);
+        grid.WaitForAssertion(() => Assert.Equal(users - 25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).Intersect(firstPage));
+        Assert.True(grid.Find("button[aria-label='Next page']").HasAttribute("disabled"));
+        grid.Find("button[aria-label='First page']").Click();
+        grid.WaitForAssertion(() => Assert.Equal(firstPage, grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList()), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Detail_OwnUser_ShowsEverySectionButNeverTheSecrets()
     {
         User user;
