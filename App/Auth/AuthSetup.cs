@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Identity.Web;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using AdminPortal.App.Features.IdentityProviders;
 
 namespace AdminPortal.App.Auth;
 
@@ -88,6 +91,13 @@ public static class AuthSetup
             };
         });
 
+        // Identity providers added in the portal become schemes at run time, without a restart.
+        services.AddSingleton<ProviderSchemeDefinitions>();
+        services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>>(sp => sp.GetRequiredService<ProviderSchemeDefinitions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+        services.AddSingleton<ProviderSchemes>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProviderSchemes>());
+
         services.AddSingleton<UserAccessService>();
         services.AddSingleton<SignInService>();
         services.AddTransient<IClaimsTransformation, PortalClaimsTransformation>();
@@ -156,7 +166,7 @@ public static class AuthSetup
         providers.Add(new SignInProvider(DevIdentityProvider.IdentityWebScheme, "Development sign-in (Microsoft.Identity.Web)", SignInHandler.IdentityWeb, DevIdentityProvider.Authority));
     }
 
-    private static void ConfigureCodeFlow(OpenIdConnectOptions options, string scheme, string? scopes)
+    internal static void ConfigureCodeFlow(OpenIdConnectOptions options, string scheme, string? scopes)
     {
         options.ResponseType = "code";
         options.UsePkce = true;
@@ -199,10 +209,26 @@ public static class AuthSetup
 
     public static void MapSignInEndpoints(this WebApplication app)
     {
-        app.MapGet("/signin/challenge/{scheme}", (string scheme, string? returnUrl, SignInProviders providers) =>
-            providers.Find(scheme) is null
-                ? Results.NotFound()
-                : Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [scheme]))
+        app.MapGet("/signin/challenge/{scheme}", async (string scheme, string? returnUrl, HttpContext context, SignInProviders providers, ILogger<SignInProviders> logger) =>
+            {
+                if (providers.Find(scheme) is null)
+                {
+                    return Results.NotFound();
+                }
+
+                try
+                {
+                    // Challenged here rather than through Results.Challenge, so that a provider that cannot be reached
+                    // (its discovery document fails) sends the user back to choose another instead of to an error page.
+                    await context.ChallengeAsync(scheme, new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) });
+                    return Results.Empty;
+                }
+                catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+                {
+                    logger.LogWarning("Sign-in through {Scheme} could not start: {Problem}", scheme, ex.Message);
+                    return Results.LocalRedirect("/signin?reason=ProviderUnavailable");
+                }
+            })
             .AllowAnonymous();
 
         app.MapPost("/signout", async (HttpContext context) =>

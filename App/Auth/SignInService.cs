@@ -72,7 +72,9 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
 
         var provider = providers.Find(identity.Scheme);
         string? authority = provider?.CiamAuthority;
-        var system = authority is null ? null : await FindSystemAsync(db, authority, cancellationToken);
+        var system = provider?.CiamSystemId is long systemId
+            ? await db.CiamSystems.AsNoTracking().FirstOrDefaultAsync(c => c.Id == systemId && c.IsEnabled, cancellationToken)
+            : authority is null ? null : await FindSystemAsync(db, authority, cancellationToken);
         if (system is null)
         {
             logger.LogWarning("Sign-in through {Scheme} refused: no enabled ciam_systems row has authority {Authority}.", identity.Scheme, authority);
@@ -85,7 +87,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         string? linkedBy = null;
 
         // Entra's object id + tenant id identify a legacy Azure account; only an Entra token (Identity.Web) can vouch for them.
-        if (user is null && provider!.Handler == SignInHandler.IdentityWeb && identity.EntraObjectId is not null && identity.EntraTenantId is not null)
+        if (user is null && provider!.TrustsEntraIds && identity.EntraObjectId is not null && identity.EntraTenantId is not null)
         {
             user = await db.Users.Include(u => u.Customer)
                 .FirstOrDefaultAsync(u => u.AzureObjectId == identity.EntraObjectId && u.AzureTenantId == identity.EntraTenantId, cancellationToken);

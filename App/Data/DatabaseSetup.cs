@@ -70,6 +70,7 @@ public static class DatabaseSetup
                 break;
         }
 
+        DataProtectionKeyContext.AddPortalDataProtection(services, builder => Configure(builder, options));
         services.AddScoped<DatabaseCommands>();
         services.AddScoped<Features.Schema.SchemaService>();
         services.AddScoped<Features.Users.UserDataGenerator>();

@@ -72,6 +72,10 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<CiamSystem>().HasQueryFilter(TenantFilter, c => TenantAllCustomers || (TenantCustomerId != null && (c.CustomerId == null || c.CustomerId == TenantCustomerId)));
         modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || m.User!.CustomerId == TenantCustomerId);
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
+
+        // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
+        DataProtectionKeyContext.Configure(modelBuilder);
+        modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>().HasQueryFilter(TenantFilter, k => false);
     }
 
     /// <summary>Synchronous saves are not supported: the tenant checks and the audit query the database.</summary>
@@ -187,6 +191,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
                     UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
+                    Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey => throw new InvalidOperationException("The Data Protection key ring is written only through DataProtectionKeyContext."),
                     _ => throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} has no tenant rule: add one to PortalDbContext."),
                 };
 

@@ -22,7 +22,8 @@ public static class UserExport
         Enum.TryParse<AuthKind>(query["auth"], out var auth) ? auth : null,
         Enum.TryParse<SyncStatus>(query["sync"], out var sync) ? sync : null,
         Enum.TryParse<UserState>(query["state"], out var state) ? state : null,
-        int.TryParse(query["dormant"], NumberStyles.None, CultureInfo.InvariantCulture, out int dormant) ? dormant : null);
+        int.TryParse(query["dormant"], NumberStyles.None, CultureInfo.InvariantCulture, out int dormant) ? dormant : null,
+        ProviderId: long.TryParse(query["provider"], NumberStyles.None, CultureInfo.InvariantCulture, out long provider) ? provider : null);
 
     private static async Task ExportAsync(HttpContext context, TenantContext tenant, IDbContextFactory<PortalDbContext> factory, UserService users)
     {

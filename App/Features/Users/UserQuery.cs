@@ -36,7 +36,8 @@ public sealed record UserFilter(
     UserState? State = null,
     int? DormantDays = null,
     UserSort Sort = UserSort.Name,
-    bool Descending = false);
+    bool Descending = false,
+    long? ProviderId = null);
 
 /// <summary>
 /// Where a keyset page starts: the sort key and id of the row just before it (After) or just after it (Before).

@@ -104,6 +104,14 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         return sites.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture), s.Name)).ToList();
     }
 
+    /// <summary>The identity providers this tenant can see, for the grid's provider filter.</summary>
+    public async Task<List<(string Id, string Name)>> GetProviderChoicesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var providers = await db.CiamSystems.AsNoTracking().OrderBy(c => c.Name).Select(c => new { c.Id, c.Name }).ToListAsync(cancellationToken);
+        return providers.Select(p => (p.Id.ToString(CultureInfo.InvariantCulture), p.Name)).ToList();
+    }
+
     /// <summary>The filter as a query: the same for the grid, the CSV export and bulk actions.</summary>
     public IQueryable<User> Filter(PortalDbContext db, UserFilter filter)
     {
@@ -119,6 +127,11 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         if (filter.SiteId is long siteId)
         {
             query = query.Where(u => u.SiteId == siteId);
+        }
+
+        if (filter.ProviderId is long providerId)
+        {
+            query = query.Where(u => db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystemId == providerId));
         }
 
         if (filter.SyncStatus is SyncStatus sync)

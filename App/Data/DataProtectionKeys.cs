@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminPortal.App.Data;
+
+/// <summary>
+/// ASP.NET Data Protection with its key ring in the portal's database (table <c>data_protection_keys</c>), so that every
+/// portal instance shares the keys: a client secret one instance encrypts, another decrypts, and a sign-in cookie
+/// written by one is read by the others.
+/// </summary>
+/// <remarks>
+/// The table belongs to the portal's model, so the migrations create it and the drift check sees it. Only this
+/// context reads and writes it: <see cref="PortalDbContext"/> filters it out for every tenant, the system included,
+/// and its save guard refuses it.
+/// </remarks>
+public sealed class DataProtectionKeyContext(DbContextOptions<DataProtectionKeyContext> options) : DbContext(options), IDataProtectionKeyContext
+{
+    public const string ApplicationName = "AdminPortal";
+    public const string Table = "data_protection_keys";
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => Configure(modelBuilder);
+
+    /// <summary>The table's shape, shared with <see cref="PortalDbContext"/>, whose migrations create it.</summary>
+    internal static void Configure(ModelBuilder modelBuilder) => modelBuilder.Entity<DataProtectionKey>().ToTable(Table);
+
+    internal static void AddPortalDataProtection(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
+    {
+        services.AddDbContext<DataProtectionKeyContext>(configure);
+        services.AddDataProtection()
+            // Fixed: the default discriminator is the content root path, which differs between instances.
+            .SetApplicationName(ApplicationName)
+            .PersistKeysToDbContext<DataProtectionKeyContext>();
+    }
+}

@@ -1,0 +1,264 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Security.Cryptography;
+using AdminPortal.App.Auth;
+using AdminPortal.App.Data;
+using AdminPortal.App.Tenancy;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Validators;
+
+namespace AdminPortal.App.Features.IdentityProviders;
+
+/// <summary>What the sign-in page makes of one provider row, for its detail page.</summary>
+public sealed record ProviderStatus(bool Offered, string Text);
+
+/// <summary>
+/// The OpenID Connect options of the schemes added at run time: one per enabled <c>ciam_systems</c> row, named
+/// <c>ciam-{id}</c>, with its own callback path. <see cref="ProviderSchemes"/> swaps <see cref="Current"/>; the options
+/// system asks here whenever it builds a scheme's options.
+/// </summary>
+public sealed class ProviderSchemeDefinitions : IConfigureNamedOptions<OpenIdConnectOptions>
+{
+    public sealed record Definition(long Id, string Name, CiamProviderType Type, string Authority, string ClientId, string? ClientSecret, string Scopes, long Version)
+    {
+        // The secret stays out of logs and exception messages that print the record.
+        public override string ToString() => $"{Name} ({Authority}, client {ClientId})";
+    }
+
+    public ImmutableDictionary<string, Definition> Current { get; set; } = ImmutableDictionary<string, Definition>.Empty;
+
+    public void Configure(string? name, OpenIdConnectOptions options)
+    {
+        if (name is null || !Current.TryGetValue(name, out var definition))
+        {
+            return;
+        }
+
+        options.SignInScheme = AuthSetup.CookieScheme;
+        options.Authority = definition.Authority;
+        options.ClientId = definition.ClientId;
+        options.ClientSecret = definition.ClientSecret;
+        // http passes validation only for loopback in Development (ProviderSchemes.Define).
+        options.RequireHttpsMetadata = definition.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        // A provider that hangs must not hold a sign-in click for the default minute.
+        options.BackchannelTimeout = TimeSpan.FromSeconds(15);
+        AuthSetup.ConfigureCodeFlow(options, name, definition.Scopes);
+        if (definition.Type == CiamProviderType.EntraId && IsMultiTenantEntra(definition.Authority))
+        {
+            // common / organizations publish the issuer as a {tenantid} template; Microsoft's validator resolves it.
+            options.TokenValidationParameters.IssuerValidator = AadIssuerValidator.GetAadIssuerValidator(definition.Authority).Validate;
+        }
+    }
+
+    public void Configure(OpenIdConnectOptions options) => Configure(Options.DefaultName, options);
+
+    public static bool IsMultiTenantEntra(string authority) =>
+        Uri.TryCreate(authority, UriKind.Absolute, out var uri)
+        && uri.Segments.Skip(1).FirstOrDefault()?.TrimEnd('/').ToLowerInvariant() is "common" or "organizations" or "consumers";
+}
+
+/// <summary>
+/// Keeps the sign-in schemes in step with the <c>ciam_systems</c> table, without a restart: an enabled provider becomes
+/// a scheme (and a button on the sign-in page) at once, a disabled or deleted one disappears.
+/// </summary>
+/// <remarks>
+/// <para>A save on this instance calls <see cref="RefreshAsync"/> directly. Other instances find out by polling a
+/// version stamp: the (id, version) pairs of every row, which any insert, update or delete changes. The table is a few
+/// rows, so each poll (<c>IdentityProviders:RefreshInterval</c>, default 15 s) is one small query.</para>
+/// <para>A provider whose configuration cannot work (no client id, an http authority outside Development, a secret
+/// the shared keys cannot decrypt, options the OIDC handler rejects) is never registered: the authentication
+/// middleware asks every remote scheme about every request, so one broken scheme would otherwise break them all.
+/// Its detail page says why it is not offered.</para>
+/// </remarks>
+public sealed class ProviderSchemes(
+    IServiceScopeFactory scopes,
+    SignInProviders providers,
+    ProviderSchemeDefinitions definitions,
+    IAuthenticationSchemeProvider schemes,
+    IOptionsMonitorCache<OpenIdConnectOptions> optionsCache,
+    IOptionsMonitor<OpenIdConnectOptions> options,
+    IDataProtectionProvider dataProtection,
+    IHostEnvironment environment,
+    IConfiguration configuration,
+    ILogger<ProviderSchemes> logger) : BackgroundService
+{
+    public const string SchemePrefix = "ciam-";
+    public const string ClientSecretPurpose = "AdminPortal.IdentityProviders.ClientSecret.v1";
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private ImmutableDictionary<long, ProviderStatus> statuses = ImmutableDictionary<long, ProviderStatus>.Empty;
+    private string? stamp;
+
+    public static string SchemeFor(long id) => SchemePrefix + id.ToString(CultureInfo.InvariantCulture);
+
+    public static string CallbackPathFor(long id) => "/signin-" + SchemeFor(id);
+
+    public ProviderStatus? StatusOf(long id) => statuses.GetValueOrDefault(id);
+
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var rows = await LoadAsync(cancellationToken);
+            string newStamp = string.Join(',', rows.OrderBy(r => r.Id).Select(r => $"{r.Id}:{r.Version}"));
+            if (newStamp == stamp)
+            {
+                return;
+            }
+
+            var newStatuses = new Dictionary<long, ProviderStatus>();
+            var wanted = new Dictionary<string, ProviderSchemeDefinitions.Definition>();
+            foreach (var row in rows)
+            {
+                if (!row.IsEnabled)
+                {
+                    newStatuses[row.Id] = new ProviderStatus(false, "Disabled: not offered at sign-in.");
+                }
+                else if (providers.ConfiguredFor(row.Authority) is { } configured)
+                {
+                    newStatuses[row.Id] = new ProviderStatus(true, $"Offered at sign-in as \"{configured.DisplayName}\", configured at start-up.");
+                }
+                else
+                {
+                    var (definition, problem) = Define(row);
+                    if (definition is null)
+                    {
+                        newStatuses[row.Id] = new ProviderStatus(false, "Not offered at sign-in: " + problem);
+                    }
+                    else
+                    {
+                        wanted[SchemeFor(row.Id)] = definition;
+                    }
+                }
+            }
+
+            var previous = definitions.Current;
+            foreach (var (scheme, old) in previous)
+            {
+                if (!wanted.TryGetValue(scheme, out var definition) || definition != old)
+                {
+                    schemes.RemoveScheme(scheme);
+                    optionsCache.TryRemove(scheme);
+                }
+            }
+
+            // The handler reads its options through the definitions; publish them before building any.
+            definitions.Current = wanted.ToImmutableDictionary();
+            var registered = new Dictionary<string, ProviderSchemeDefinitions.Definition>();
+            foreach (var (scheme, definition) in wanted)
+            {
+                if (previous.TryGetValue(scheme, out var old) && old == definition)
+                {
+                    registered[scheme] = definition;
+                }
+                else if (TryBuild(scheme, definition) is { } problem)
+                {
+                    newStatuses[definition.Id] = new ProviderStatus(false, "Not offered at sign-in: " + problem);
+                    continue;
+                }
+
+                registered[scheme] = definition;
+                newStatuses[definition.Id] = new ProviderStatus(true, "Offered at sign-in.");
+            }
+
+            definitions.Current = registered.ToImmutableDictionary();
+            providers.ReplaceRuntime(registered
+                .OrderBy(r => r.Value.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(r => new SignInProvider(r.Key, r.Value.Name, SignInHandler.OpenIdConnect, r.Value.Authority, r.Value.Id, r.Value.Type != CiamProviderType.Oidc))
+                .ToList());
+            statuses = newStatuses.ToImmutableDictionary();
+            stamp = newStamp;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = configuration.GetValue("IdentityProviders:RefreshInterval", TimeSpan.FromSeconds(15));
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The schemes already registered keep working; the next tick tries again.
+                logger.LogWarning(ex, "Could not refresh the identity provider sign-in schemes.");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<List<CiamSystem>> LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("identity-provider-schemes"));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
+        return await db.CiamSystems.AsNoTracking().ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Turns a row into a scheme definition, or says why it cannot sign anybody in.</summary>
+    private (ProviderSchemeDefinitions.Definition? Definition, string? Problem) Define(CiamSystem row)
+    {
+        if (!Uri.TryCreate(row.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
+        {
+            return (null, "the authority is not an http(s) address.");
+        }
+
+        if (!ProviderConnectionTester.IsAcceptableEndpoint(authority, environment.IsDevelopment()))
+        {
+            return (null, "the authority must use https (http is allowed only for loopback addresses in Development).");
+        }
+
+        if (string.IsNullOrWhiteSpace(row.ClientId))
+        {
+            return (null, "there is no client id.");
+        }
+
+        string? secret = null;
+        if (row.ClientSecretProtected is { Length: > 0 } protectedSecret)
+        {
+            try
+            {
+                secret = dataProtection.CreateProtector(ClientSecretPurpose).Unprotect(protectedSecret);
+            }
+            catch (CryptographicException)
+            {
+                return (null, "the client secret cannot be decrypted with the shared Data Protection keys. Set it again.");
+            }
+        }
+
+        return (new ProviderSchemeDefinitions.Definition(row.Id, row.Name, row.ProviderType, row.Authority.TrimEnd('/'), row.ClientId.Trim(), secret, row.Scopes, row.Version), null);
+    }
+
+    /// <summary>Builds and validates the scheme's options, then registers it; a problem leaves it unregistered.</summary>
+    private string? TryBuild(string scheme, ProviderSchemeDefinitions.Definition definition)
+    {
+        try
+        {
+            options.Get(scheme).Validate(scheme);
+            if (!schemes.TryAddScheme(new AuthenticationScheme(scheme, definition.Name, typeof(OpenIdConnectHandler))))
+            {
+                return "its sign-in scheme name is already taken.";
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            optionsCache.TryRemove(scheme);
+            logger.LogWarning("Identity provider {Provider} is not offered at sign-in: {Problem}", definition.ToString(), ex.Message);
+            return ex.Message;
+        }
+    }
+}
