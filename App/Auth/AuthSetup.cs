@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Identity.Web;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using AdminPortal.App.Features.IdentityProviders;
 
 namespace AdminPortal.App.Auth;
@@ -92,11 +90,7 @@ public static class AuthSetup
         });
 
         // Identity providers added in the portal become schemes at run time, without a restart.
-        services.AddSingleton<ProviderSchemeDefinitions>();
-        services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>>(sp => sp.GetRequiredService<ProviderSchemeDefinitions>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
-        services.AddSingleton<ProviderSchemes>();
-        services.AddHostedService(sp => sp.GetRequiredService<ProviderSchemes>());
+        services.AddIdentityProviders();
 
         services.AddSingleton<UserAccessService>();
         services.AddSingleton<SignInService>();

@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.Core;
+using Microsoft.Extensions.Options;
 using OpenIddict.Server.AspNetCore;
 using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -49,7 +51,11 @@ public static class DevIdentityProvider
             options.UseOpenIddict();
         });
         services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<DevIdentityProviderDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<DevIdentityProviderDbContext>();
+                options.ReplaceApplicationManager(typeof(DevApplicationManager<>));
+            })
             .AddServer(options =>
             {
                 options.SetAuthorizationEndpointUris(PathPrefix.TrimStart('/') + "/authorize")
@@ -238,6 +244,40 @@ public static class DevIdentityProvider
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         string address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.First();
         return LoopbackVariants(address).First() + "/.well-known/openid-configuration";
+    }
+}
+
+/// <summary>
+/// The development client accepts its registered redirect URIs and, on the same loopback origins, the callback of any
+/// provider added in the portal (<c>/signin-ciam-{id}</c>), so that a provider pointed at the embedded IdP works at once.
+/// </summary>
+internal sealed class DevApplicationManager<TApplication>(
+    IOpenIddictApplicationCache<TApplication> cache,
+    ILogger<OpenIddictApplicationManager<TApplication>> logger,
+    IOptionsMonitor<OpenIddictCoreOptions> options,
+    IOpenIddictApplicationStore<TApplication> store) : OpenIddictApplicationManager<TApplication>(cache, logger, options, store)
+    where TApplication : class
+{
+    public override async ValueTask<bool> ValidateRedirectUriAsync(TApplication application, string uri, CancellationToken cancellationToken = default)
+    {
+        if (await base.ValidateRedirectUriAsync(application, uri, cancellationToken))
+        {
+            return true;
+        }
+
+        string prefix = "/signin-" + Features.IdentityProviders.ProviderSchemes.SchemePrefix;
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var candidate)
+            || !candidate.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal)
+            || candidate.AbsolutePath.Length == prefix.Length
+            || !candidate.AbsolutePath[prefix.Length..].All(char.IsAsciiDigit)
+            || candidate.Query.Length > 0 || candidate.Fragment.Length > 0)
+        {
+            return false;
+        }
+
+        string origin = candidate.GetLeftPart(UriPartial.Authority);
+        return (await GetRedirectUrisAsync(application, cancellationToken))
+            .Any(registered => Uri.TryCreate(registered, UriKind.Absolute, out var known) && known.GetLeftPart(UriPartial.Authority) == origin);
     }
 }
 

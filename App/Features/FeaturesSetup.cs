@@ -17,9 +17,6 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Posts.PostBulkService>();
         builder.Services.AddScoped<Audit.AuditService>();
         builder.Services.AddScoped<Customers.TenantAdminService>();
-        builder.Services.AddScoped<IdentityProviders.IdentityProviderService>();
-        builder.Services.AddSingleton<IdentityProviders.ProviderConnectionTester>();
-        builder.Services.AddHttpClient(IdentityProviders.ProviderConnectionTester.HttpClientName);
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();

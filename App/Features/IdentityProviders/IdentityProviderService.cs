@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
@@ -181,20 +182,6 @@ public sealed partial class IdentityProviderService(
 
         var result = await SaveAsync(db, cancellationToken);
         return (result, result.Succeeded ? Text(row.Id) : null);
-    }
-
-    public async Task<ChangeResult> SetEnabledAsync(long id, bool enabled, CancellationToken cancellationToken = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var row = await db.CiamSystems.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (row is null)
-        {
-            return ChangeResult.Missing();
-        }
-
-        row.IsEnabled = enabled;
-        db.SetAuditAction(row, enabled ? "enable" : "disable");
-        return await SaveAsync(db, cancellationToken);
     }
 
     /// <summary>Only a provider nobody signs in with can go; otherwise disabling keeps the links for later.</summary>

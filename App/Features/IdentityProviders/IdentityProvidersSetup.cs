@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AdminPortal.App.Features.IdentityProviders;
+
+public static class IdentityProvidersSetup
+{
+    /// <summary>
+    /// The identity providers area: its service and connection test, and the sign-in schemes its rows become at run
+    /// time. Needs authentication, <see cref="Auth.SignInProviders"/> and the portal's data services.
+    /// </summary>
+    public static IServiceCollection AddIdentityProviders(this IServiceCollection services)
+    {
+        services.AddSingleton<ProviderSchemeDefinitions>();
+        services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>>(sp => sp.GetRequiredService<ProviderSchemeDefinitions>());
+        // Registered by AddOpenIdConnect too; a portal configured with no OIDC provider at start-up still needs it.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+        services.AddSingleton<ProviderSchemes>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProviderSchemes>());
+
+        services.AddHttpClient(ProviderConnectionTester.HttpClientName);
+        services.AddSingleton<ProviderConnectionTester>();
+        services.AddScoped<IdentityProviderService>();
+        return services;
+    }
+}
