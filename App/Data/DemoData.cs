@@ -73,16 +73,18 @@ public static class DemoData
         ];
         db.Sites.AddRange(sites);
 
+        // Disabled: they name tenants that do not exist, so as sign-in buttons they could only fail. Their users still
+        // show how links to several providers look.
         const string contosoTenantId = "8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64";
         var entra = new CiamSystem
         {
             Id = TimeOrderedId.Next(), CustomerId = contoso.Id, Name = "Contoso Entra ID", ProviderType = CiamProviderType.EntraId,
-            Authority = $"https://login.microsoftonline.com/{contosoTenantId}/v2.0", ClientId = "3c9e1d52-7a40-4b8e-a1f6-0d2c5e8b9f13", CreatedAt = Ago(380),
+            Authority = $"https://login.microsoftonline.com/{contosoTenantId}/v2.0", ClientId = "3c9e1d52-7a40-4b8e-a1f6-0d2c5e8b9f13", IsEnabled = false, CreatedAt = Ago(380),
         };
         var keycloak = new CiamSystem
         {
             Id = TimeOrderedId.Next(), CustomerId = fabrikam.Id, Name = "Fabrikam Keycloak", ProviderType = CiamProviderType.Oidc,
-            Authority = "https://sso.fabrikam.example/realms/fabrikam", ClientId = "admin-portal", CreatedAt = Ago(280),
+            Authority = "https://sso.fabrikam.example/realms/fabrikam", ClientId = "admin-portal", IsEnabled = false, CreatedAt = Ago(280),
         };
         db.CiamSystems.AddRange(entra, keycloak);
 

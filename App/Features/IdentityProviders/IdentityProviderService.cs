@@ -38,6 +38,8 @@ public sealed partial class IdentityProviderService(
 {
     public const int MaxSecretLength = 1000;
 
+    private const string PlatformOnly = "Only a platform admin can change a platform-wide provider.";
+
     // RFC 6749 scope tokens: printable ASCII except space, double quote and backslash.
     [GeneratedRegex(@"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     private static partial Regex ScopeToken();
@@ -100,6 +102,11 @@ public sealed partial class IdentityProviderService(
             if (existing is null)
             {
                 return (ChangeResult.Missing(), null);
+            }
+
+            if (!CanEdit(db, existing))
+            {
+                return (ChangeResult.Invalid("Action", PlatformOnly), null);
             }
         }
 
@@ -241,7 +248,7 @@ public sealed partial class IdentityProviderService(
         }
         catch (CrossTenantWriteException)
         {
-            return ChangeResult.Invalid("Action", "Only a platform admin can change a platform-wide provider.");
+            return ChangeResult.Invalid("Action", PlatformOnly);
         }
 
         await schemes.RefreshAsync(cancellationToken);
