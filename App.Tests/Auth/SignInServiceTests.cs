@@ -138,4 +138,42 @@ public class SignInServiceTests
 
         Assert.False(UserAccessService.IsSessionValid(await access.GetAsync(persona.Id, fresh: true), outcome.Principal!));
     }
+    [Theory, BothProviders]
+    public async Task SignIn_ThroughACustomersProvider_NeverOpensAPlatformAdminSession_OrTrustsEntraIdsByTypeAlone(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var admin = await PersonaAsync(database, PortalRole.PlatformAdmin);
+        var legacyAzure = await QueryAsync(database, db => db.Users.FirstAsync(u => u.CustomerId == admin.CustomerId && u.AzureObjectId != null && u.PortalRole == null));
+
+        // A provider the platform admin's customer controls, typed "Entra ID" but on the customer's own host, and a
+        // mapping from it to the platform admin (as a customer admin could arrange).
+        var rogue = new App.Features.IdentityProviders.CiamSystem
+        {
+            CustomerId = admin.CustomerId, Name = "Rogue", ProviderType = App.Features.IdentityProviders.CiamProviderType.EntraId,
+            Authority = "https://sso.customer.example", ClientId = "portal",
+        };
+        await QueryAsync(database, async db =>
+        {
+            db.CiamSystems.Add(rogue);
+            await db.SaveChangesAsync();
+            db.UserCiamMappings.Add(new App.Features.IdentityProviders.UserCiamMapping { UserId = admin.Id, CiamSystemId = rogue.Id, ExternalSubject = "rogue-admin" });
+            return await db.SaveChangesAsync();
+        });
+
+        var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+        var providers = new SignInProviders();
+        string scheme = App.Features.IdentityProviders.ProviderSchemes.SchemeFor(rogue.Id);
+        // What ProviderSchemes registers for this row: its host is not Microsoft's, so its oid/tid are not trusted.
+        providers.ReplaceRuntime([new SignInProvider(scheme, "Rogue", SignInHandler.OpenIdConnect, rogue.Authority, rogue.Id, EntraIssued: false)]);
+        var service = new SignInService(scopes, providers, new UserAccessService(scopes), TimeProvider.System, NullLogger<SignInService>.Instance);
+
+        var outcome = await service.SignInAsync(new ExternalIdentity(scheme, null, "rogue-admin", null, null, null, null));
+        Assert.Equal(SignInDenial.PlatformAdminNeedsPlatformProvider, outcome.Denial);
+        Assert.Null(outcome.Principal);
+        Assert.Equal(admin.LoginCount, await QueryAsync(database, db => db.Users.Where(u => u.Id == admin.Id).Select(u => u.LoginCount).SingleAsync()));
+
+        var forged = await service.SignInAsync(new ExternalIdentity(scheme, null, "forged", null, null, legacyAzure.AzureObjectId, legacyAzure.AzureTenantId));
+        Assert.Equal(SignInDenial.UnknownUser, forged.Denial);
+        Assert.False(await QueryAsync(database, db => db.UserCiamMappings.AnyAsync(m => m.CiamSystemId == rogue.Id && m.UserId == legacyAzure.Id)));
+    }
 }

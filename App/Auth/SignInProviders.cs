@@ -35,7 +35,7 @@ public sealed class SignInProviders
 
     /// <summary>A configured scheme that signs in for this ciam_systems authority, if any.</summary>
     public SignInProvider? ConfiguredFor(string authority) =>
-        configured.FirstOrDefault(p => string.Equals(p.CiamAuthority.TrimEnd('/'), authority.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+        configured.FirstOrDefault(p => string.Equals(p.CiamAuthority.TrimEnd('/'), authority.TrimEnd('/'), StringComparison.Ordinal));
 
     public SignInProvider? Find(string scheme) => All.FirstOrDefault(p => string.Equals(p.Scheme, scheme, StringComparison.Ordinal));
 }

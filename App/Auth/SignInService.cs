@@ -38,6 +38,8 @@ public enum SignInDenial
     Locked,
     CustomerInactive,
     NoPortalRole,
+    /// <summary>A platform admin came through a customer's provider, which that customer's admins control.</summary>
+    PlatformAdminNeedsPlatformProvider,
 }
 
 public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Denial, long? UserId = null);
@@ -121,6 +123,14 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             return new SignInOutcome(null, SignInDenial.UnknownUser);
         }
 
+        // A customer's admins configure its providers, so such a provider could vouch for anyone of the customer it
+        // likes: it may never open a platform admin's session.
+        if (system.CustomerId is not null && user.PortalRole == PortalRole.PlatformAdmin)
+        {
+            logger.LogWarning("Sign-in of platform admin {UserId} through customer provider {Provider} refused.", user.Id, system.Id);
+            return new SignInOutcome(null, SignInDenial.PlatformAdminNeedsPlatformProvider, user.Id);
+        }
+
         SignInDenial? denial = !user.IsActive ? SignInDenial.Inactive
             : user.IsLocked ? SignInDenial.Locked
             : user.Customer?.IsActive == false ? SignInDenial.CustomerInactive
@@ -167,10 +177,13 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
 
     private static async Task<CiamSystem?> FindSystemAsync(PortalDbContext db, string authority, CancellationToken cancellationToken)
     {
+        // Exactly one enabled row may claim a configured scheme's authority; two would make it unclear whose users
+        // it signs in, so neither does (the identity providers page refuses to create the second).
         string trimmed = authority.TrimEnd('/');
-        return await db.CiamSystems.AsNoTracking()
+        var rows = await db.CiamSystems.AsNoTracking()
             .Where(c => c.IsEnabled && (c.Authority == trimmed || c.Authority == trimmed + "/"))
-            .OrderBy(c => c.Id)
-            .FirstOrDefaultAsync(cancellationToken);
+            .Take(2)
+            .ToListAsync(cancellationToken);
+        return rows.Count == 1 ? rows[0] : null;
     }
 }

@@ -117,6 +117,10 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         Assert.Contains("https", (await portal.AsAsync(Platform, s => s.SaveAsync(Form("Loopback", authority: "http://127.0.0.1:8080")))).Result.Errors["Authority"]);
         Assert.True((await portal.AsAsync(Platform, s => s.SaveAsync(Form("Long secret", secret: new string('x', 1001))))).Result.Errors.ContainsKey("Secret"));
 
+        // A configured scheme's authority is taken: a second row would take over whose users it signs in.
+        portal.Services.GetRequiredService<SignInProviders>().Add(new SignInProvider("oidc-acme", "Acme (configured)", SignInHandler.OpenIdConnect, "https://sso.configured.example"));
+        Assert.Contains("configured at start-up", (await portal.AsAsync(contosoAdmin, s => s.SaveAsync(Form("Hijack", authority: "https://sso.configured.example/")))).Result.Errors["Authority"]);
+
         var (created, platformId) = await portal.AsAsync(Platform, s => s.SaveAsync(Form("Platform Okta", authority: "https://example.okta.com/")));
         Assert.True(created.Succeeded);
         var (contosoCreated, contosoId) = await portal.AsAsync(Platform, s => s.SaveAsync(Form("Contoso Auth0", customerId: contoso.ToString())));
@@ -134,6 +138,9 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         Assert.Null(await portal.AsAsync(fabrikamAdmin, s => s.GetAsync(long.Parse(contosoId!))));
         var refused = await portal.AsAsync(fabrikamAdmin, s => s.SaveAsync(Form("Taken over", authority: saved.Authority) with { Id = saved.Id, Version = saved.Version }));
         Assert.Contains("platform admin", refused.Result.Errors["Action"]);
+        Assert.Contains("platform admin", (await portal.AsAsync(fabrikamAdmin, s => s.DeleteAsync(long.Parse(platformId!)))).Errors["Action"]);
+        Assert.True((await portal.AsAsync(fabrikamAdmin, s => s.DeleteAsync(long.Parse(contosoId!)))).NotFound);
+        Assert.Null(await portal.AsAsync(fabrikamAdmin, s => s.TestConnectionAsync(long.Parse(contosoId!), "https://portal.example/")));
         var (own, ownId) = await portal.AsAsync(fabrikamAdmin, s => s.SaveAsync(Form("Fabrikam Okta", customerId: contoso.ToString())));
         Assert.True(own.Succeeded);
         Assert.Equal(fabrikam.ToString(), (await portal.AsAsync(Platform, s => s.GetAsync(long.Parse(ownId!))))!.CustomerId);
@@ -173,6 +180,7 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         await using var first = new PortalInstance(database.Options);
         string secret = "s3cret-" + Guid.NewGuid().ToString("N");
 
+        Assert.DoesNotContain(secret, Form("Secret holder", secret: secret).ToString());
         var (result, id) = await first.AsAsync(Platform, s => s.SaveAsync(Form("Secret holder", secret: secret)));
         Assert.True(result.Succeeded);
         long providerId = long.Parse(id!);
@@ -273,6 +281,13 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
             Assert.True(await first.HasSchemeAsync(scheme));
             Assert.True(first.Schemes.StatusOf(long.Parse(id!))!.Offered);
 
+            // oid and tid are trusted from Microsoft's hosts only, whatever type an admin picked.
+            var (_, lookalike) = await first.AsAsync(Platform, s => s.SaveAsync(Form("Lookalike Entra") with { Type = CiamProviderType.EntraId }));
+            var (_, entra) = await first.AsAsync(Platform, s => s.SaveAsync(Form("Real Entra", authority: "https://login.microsoftonline.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0") with { Type = CiamProviderType.EntraId }));
+            var signIn = first.Services.GetRequiredService<SignInProviders>();
+            Assert.False(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(lookalike!)))!.TrustsEntraIds);
+            Assert.True(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(entra!)))!.TrustsEntraIds);
+
             // Disabled: gone here at once, and from the other instance at its next poll.
             var detail = (await first.AsAsync(Platform, s => s.GetAsync(long.Parse(id!))))!;
             Assert.True((await first.AsAsync(Platform, s => s.SaveAsync(Form("Live provider", enabled: false) with { Id = id, Version = detail.Version }))).Result.Succeeded);
@@ -307,6 +322,26 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         Assert.Contains("JSON", (await TestAsync("/invalid-json")).Checks.Single(c => c.Name == "Discovery document").Detail);
     }
 
+    [Theory, BothProviders]
+    public async Task TestConnection_OutsideDevelopment_NeverReachesLoopbackOrPrivateAddresses(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider);
+        await using var portal = new PortalInstance(database.Options, environment: Environments.Production);
+        var stubUri = new Uri(stub.BaseAddress);
+
+        // https passes the form's rule; the address it resolves to does not, so nothing is fetched from it.
+        var (saved, id) = await portal.AsAsync(Platform, s => s.SaveAsync(Form("Inner", authority: $"https://127.0.0.1:{stubUri.Port}/good")));
+        Assert.True(saved.Succeeded);
+        var discovery = (await portal.AsAsync(Platform, s => s.TestConnectionAsync(long.Parse(id!), "https://portal.example/")))!.Checks.Single(c => c.Name == "Discovery document");
+        Assert.Equal(CheckOutcome.Failed, discovery.Outcome);
+        Assert.Contains("loopback, private or link-local", discovery.Detail);
+
+        var policy = portal.Services.GetRequiredService<ProviderNetworkPolicy>();
+        Assert.All(new[] { "127.0.0.1", "::1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "fd00::1", "fe80::1", "0.0.0.0", "::ffff:10.0.0.1" },
+            address => Assert.False(policy.IsAllowed(System.Net.IPAddress.Parse(address)), address));
+        Assert.All(new[] { "20.190.160.1", "2603:1006::1", "172.32.0.1" }, address => Assert.True(policy.IsAllowed(System.Net.IPAddress.Parse(address)), address));
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition, bool expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -315,5 +350,18 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
             Assert.True(DateTime.UtcNow < deadline, $"Still {!expected} after 10 s.");
             await Task.Delay(100);
         }
+    }
+}
+
+public class IssuerCheckTests
+{
+    [Theory]
+    [InlineData(CiamProviderType.EntraExternalId, "https://contoso.ciamlogin.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0", "https://8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64.ciamlogin.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0", CheckOutcome.Passed)]
+    [InlineData(CiamProviderType.EntraExternalId, "https://contoso.ciamlogin.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0", "https://other.ciamlogin.com/00000000-0000-0000-0000-000000000000/v2.0", CheckOutcome.Failed)]
+    [InlineData(CiamProviderType.Oidc, "https://contoso.ciamlogin.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0", "https://8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64.ciamlogin.com/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0", CheckOutcome.Failed)]
+    public void ExternalId_TenantIdFormOfTheIssuer_Matches(CiamProviderType type, string authority, string issuer, CheckOutcome expected)
+    {
+        using var discovery = System.Text.Json.JsonDocument.Parse($$"""{"issuer":"{{issuer}}"}""");
+        Assert.Equal(expected, ProviderConnectionTester.CheckIssuer(type, discovery.RootElement, authority, new Uri(authority)).Outcome);
     }
 }

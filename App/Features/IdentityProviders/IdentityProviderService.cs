@@ -19,7 +19,13 @@ public sealed record ProviderDetail(
 /// <summary>What the form sends. <see cref="NewSecret"/> empty keeps the stored secret; <see cref="ClearSecret"/> removes it.</summary>
 public sealed record ProviderForm(
     string? Id, string? CustomerId, string Name, CiamProviderType Type, string Authority, string ClientId, string Scopes, bool IsEnabled,
-    string? NewSecret = null, bool ClearSecret = false, long Version = 0);
+    string? NewSecret = null, bool ClearSecret = false, long Version = 0)
+{
+    // A typed secret stays out of anything that prints the form (a log line, an exception message).
+    public override string ToString() =>
+        $"ProviderForm {{ Id = {Id}, CustomerId = {CustomerId}, Name = {Name}, Type = {Type}, Authority = {Authority}, ClientId = {ClientId}, "
+        + $"Scopes = {Scopes}, IsEnabled = {IsEnabled}, NewSecret = {(NewSecret is null ? "(none)" : "(hidden)")}, ClearSecret = {ClearSecret}, Version = {Version} }}";
+}
 
 /// <summary>
 /// Identity providers (<c>ciam_systems</c>): customer admins manage their customer's, platform admins every one and the
@@ -121,6 +127,11 @@ public sealed partial class IdentityProviderService(
         if (!keepsConfiguredAuthority && AuthorityProblem(authority) is { } authorityProblem)
         {
             errors["Authority"] = authorityProblem;
+        }
+        else if (!keepsConfiguredAuthority && signInProviders.ConfiguredFor(authority) is { } configured)
+        {
+            // A second row for a configured scheme would take over, or block, whose users it signs in.
+            errors["Authority"] = $"\"{configured.DisplayName}\" is configured at start-up with this authority; its provider is already listed here.";
         }
 
         if (clientId.Length is 0 or > 200)

@@ -19,7 +19,9 @@ public static class IdentityProvidersSetup
         services.AddSingleton<ProviderSchemes>();
         services.AddHostedService(sp => sp.GetRequiredService<ProviderSchemes>());
 
-        services.AddHttpClient(ProviderConnectionTester.HttpClientName);
+        services.AddSingleton<ProviderNetworkPolicy>();
+        services.AddHttpClient(ProviderConnectionTester.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ProviderNetworkPolicy>().CreateHandler());
         services.AddSingleton<ProviderConnectionTester>();
         services.AddScoped<IdentityProviderService>();
         return services;

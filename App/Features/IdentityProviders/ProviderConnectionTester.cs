@@ -128,7 +128,7 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
         return Passed(AuthorityCheck, uri.OriginalString);
     }
 
-    private static ConnectionCheck CheckIssuer(CiamProviderType type, JsonElement discovery, string authority, Uri authorityUri)
+    internal static ConnectionCheck CheckIssuer(CiamProviderType type, JsonElement discovery, string authority, Uri authorityUri)
     {
         if (!TryGetString(discovery, "issuer", out var issuer))
         {
@@ -148,6 +148,18 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
         if (Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) && SameAddress(issuerUri, authorityUri))
         {
             return Passed(IssuerCheck, $"{issuer} matches the authority.");
+        }
+
+        // Entra External ID answers on https://<tenant>.ciamlogin.com/<tenant id>/v2.0 but names its issuer by tenant id
+        // (https://<tenant id>.ciamlogin.com/<tenant id>/v2.0); the sign-in handler validates tokens against it.
+        if (type == CiamProviderType.EntraExternalId
+            && issuerUri is not null
+            && issuerUri.Scheme == Uri.UriSchemeHttps && authorityUri.Scheme == Uri.UriSchemeHttps
+            && issuerUri.Host.EndsWith(".ciamlogin.com", StringComparison.OrdinalIgnoreCase)
+            && authorityUri.Host.EndsWith(".ciamlogin.com", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(issuerUri.AbsolutePath.TrimEnd('/'), authorityUri.AbsolutePath.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+        {
+            return Passed(IssuerCheck, $"{issuer} is the tenant-id form of the authority, as Entra External ID publishes it.");
         }
 
         return Failed(IssuerCheck, $"The provider's issuer is {issuer}, but the authority is {authority}.",

@@ -21,8 +21,11 @@ public sealed record ProviderStatus(bool Offered, string Text);
 /// <c>ciam-{id}</c>, with its own callback path. <see cref="ProviderSchemes"/> swaps <see cref="Current"/>; the options
 /// system asks here whenever it builds a scheme's options.
 /// </summary>
-public sealed class ProviderSchemeDefinitions : IConfigureNamedOptions<OpenIdConnectOptions>
+public sealed class ProviderSchemeDefinitions(ProviderNetworkPolicy network) : IConfigureNamedOptions<OpenIdConnectOptions>
 {
+    // One handler for every provider's requests, so that connections are pooled and the network policy applies.
+    private readonly Lazy<HttpMessageHandler> backchannel = new(network.CreateHandler);
+
     public sealed record Definition(long Id, string Name, CiamProviderType Type, string Authority, string ClientId, string? ClientSecret, string Scopes, long Version)
     {
         // The secret stays out of logs and exception messages that print the record.
@@ -46,6 +49,7 @@ public sealed class ProviderSchemeDefinitions : IConfigureNamedOptions<OpenIdCon
         options.RequireHttpsMetadata = definition.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         // A provider that hangs must not hold a sign-in click for the default minute.
         options.BackchannelTimeout = TimeSpan.FromSeconds(15);
+        options.BackchannelHttpHandler = backchannel.Value;
         AuthSetup.ConfigureCodeFlow(options, name, definition.Scopes);
         if (definition.Type == CiamProviderType.EntraId && IsMultiTenantEntra(definition.Authority))
         {
@@ -138,25 +142,25 @@ public sealed class ProviderSchemes(
             }
 
             var previous = definitions.Current;
-            foreach (var (scheme, old) in previous)
+            var stale = previous.Where(p => !wanted.TryGetValue(p.Key, out var definition) || definition != p.Value).Select(p => p.Key).ToList();
+            foreach (string scheme in stale)
             {
-                if (!wanted.TryGetValue(scheme, out var definition) || definition != old)
-                {
-                    schemes.RemoveScheme(scheme);
-                    optionsCache.TryRemove(scheme);
-                }
+                schemes.RemoveScheme(scheme);
             }
 
-            // The handler reads its options through the definitions; publish them before building any.
+            // Publish first, then drop cached options: a request that builds options from here on builds them from
+            // the new definitions, and whatever it built from the old ones before is dropped just below or in TryBuild.
             definitions.Current = wanted.ToImmutableDictionary();
+            foreach (string scheme in stale)
+            {
+                optionsCache.TryRemove(scheme);
+            }
+
             var registered = new Dictionary<string, ProviderSchemeDefinitions.Definition>();
             foreach (var (scheme, definition) in wanted)
             {
-                if (previous.TryGetValue(scheme, out var old) && old == definition)
-                {
-                    registered[scheme] = definition;
-                }
-                else if (TryBuild(scheme, definition) is { } problem)
+                bool unchanged = previous.TryGetValue(scheme, out var old) && old == definition;
+                if (!unchanged && TryBuild(scheme, definition) is { } problem)
                 {
                     newStatuses[definition.Id] = new ProviderStatus(false, "Not offered at sign-in: " + problem);
                     continue;
@@ -169,10 +173,13 @@ public sealed class ProviderSchemes(
             definitions.Current = registered.ToImmutableDictionary();
             providers.ReplaceRuntime(registered
                 .OrderBy(r => r.Value.Name, StringComparer.OrdinalIgnoreCase)
-                .Select(r => new SignInProvider(r.Key, r.Value.Name, SignInHandler.OpenIdConnect, r.Value.Authority, r.Value.Id, r.Value.Type != CiamProviderType.Oidc))
+                .Select(r => new SignInProvider(r.Key, r.Value.Name, SignInHandler.OpenIdConnect, r.Value.Authority, r.Value.Id, IsMicrosoftAuthority(r.Value)))
                 .ToList());
             statuses = newStatuses.ToImmutableDictionary();
-            stamp = newStamp;
+            // A failure may pass by itself (a key another instance just wrote, say): while any enabled row fails, the
+            // next poll looks again rather than trusting the unchanged stamp.
+            bool anyFailed = rows.Any(r => r.IsEnabled && newStatuses.TryGetValue(r.Id, out var status) && !status.Offered);
+            stamp = anyFailed ? null : newStamp;
         }
         finally
         {
@@ -206,6 +213,16 @@ public sealed class ProviderSchemes(
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
         return await db.CiamSystems.AsNoTracking().ToListAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the provider's tokens come from Microsoft Entra, so that their oid and tid can link legacy Azure
+    /// accounts: decided by the authority's host (validated against its issuer), never by the type an admin chose.
+    /// </summary>
+    private static bool IsMicrosoftAuthority(ProviderSchemeDefinitions.Definition definition) =>
+        definition.Type != CiamProviderType.Oidc
+        && Uri.TryCreate(definition.Authority, UriKind.Absolute, out var uri)
+        && uri.Scheme == Uri.UriSchemeHttps
+        && (uri.Host.Equals("login.microsoftonline.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".ciamlogin.com", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Turns a row into a scheme definition, or says why it cannot sign anybody in.</summary>
     private (ProviderSchemeDefinitions.Definition? Definition, string? Problem) Define(CiamSystem row)
@@ -246,6 +263,7 @@ public sealed class ProviderSchemes(
     {
         try
         {
+            optionsCache.TryRemove(scheme);
             options.Get(scheme).Validate(scheme);
             if (!schemes.TryAddScheme(new AuthenticationScheme(scheme, definition.Name, typeof(OpenIdConnectHandler))))
             {
