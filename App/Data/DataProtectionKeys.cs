@@ -26,6 +26,21 @@ public sealed class DataProtectionKeyContext(DbContextOptions<DataProtectionKeyC
     /// <summary>The table's shape, shared with <see cref="PortalDbContext"/>, whose migrations create it.</summary>
     internal static void Configure(ModelBuilder modelBuilder) => modelBuilder.Entity<DataProtectionKey>().ToTable(Table);
 
+    /// <summary>
+    /// With <c>DataProtection:Certificate:Path</c> (a .pfx; <c>:Password</c> if it has one), the keys are encrypted
+    /// with that certificate before they reach the table, so a copy of the database alone decrypts nothing. Every
+    /// instance needs the same certificate. Without it the keys are stored as plain XML (Data Protection logs a warning
+    /// when it creates one), fine for development, not for production.
+    /// </summary>
+    public static void ProtectKeysWithConfiguredCertificate(IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration["DataProtection:Certificate:Path"] is { Length: > 0 } path)
+        {
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, configuration["DataProtection:Certificate:Password"]);
+            services.AddDataProtection().ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+    }
+
     internal static void AddPortalDataProtection(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
     {
         services.AddDbContext<DataProtectionKeyContext>(configure);

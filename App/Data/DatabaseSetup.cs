@@ -14,6 +14,7 @@ public static class DatabaseSetup
     {
         var options = ReadOptions(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddPortalData(options);
+        DataProtectionKeyContext.ProtectKeysWithConfiguredCertificate(builder.Services, builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
