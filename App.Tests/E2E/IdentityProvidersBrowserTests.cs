@@ -141,4 +141,20 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("identity-provider-problem.png"), FullPage = true });
         await admin.CloseAsync();
     }
+    [Fact]
+    public async Task CustomerAdmin_SeesOwnAndPlatformProviders_AndThePlatformOnesReadOnly()
+    {
+        var page = await server.SignInAsync("Customer admin · Fabrikam");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
+        await Expect(page.Locator("[data-provider='Fabrikam Keycloak']")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-provider='Contoso Entra ID']")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("identity-providers.png") });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Development sign-in", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("A platform-wide provider: only a platform admin can change it.")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete provider" })).ToHaveCountAsync(0);
+        await Expect(page.GetByLabel("Name", new() { Exact = true })).ToBeDisabledAsync();
+        await page.CloseAsync();
+    }
 }
