@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks on a private PostgreSQL cluster: prints each figure against a baseline measured in the same run.
-# Usage: ./bench.sh [users|dashboard] [rows, default 1000000]
+# Usage: ./bench.sh [users|dashboard|providers] [rows, default 1000000]
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/private-postgres.sh

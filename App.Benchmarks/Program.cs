@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 // Benchmarks at scale on PostgreSQL, each against a baseline measured in the same run on the same data. Run them with
-// ./bench.sh [dashboard|users] [rows], which starts a private cluster.
+// ./bench.sh [dashboard|users|providers] [rows], which starts a private cluster.
 string benchmark = args.Length > 0 ? args[0] : "users";
 int users = args.Length > 1 ? int.Parse(args[1]) : 1_000_000;
 string admin = Environment.GetEnvironmentVariable("ADMINPORTAL_TEST_POSTGRES") ?? throw new InvalidOperationException("Set ADMINPORTAL_TEST_POSTGRES (./bench.sh does).");
@@ -28,6 +28,12 @@ try
 
     long contoso = await WithContext(services, TenantScope.System(), db => db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync());
     long site = await WithContext(services, TenantScope.System(), db => db.Sites.Where(s => s.CustomerId == contoso).Select(s => s.Id).FirstAsync());
+    if (benchmark == "providers")
+    {
+        await ProviderSchemesBenchmark.RunAsync(options, [10, 100, 1_000]);
+        return;
+    }
+
     if (benchmark == "users")
     {
         await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users);
