@@ -14,8 +14,8 @@ namespace AdminPortal.Benchmarks;
 
 /// <summary>
 /// What identity providers added in the portal cost every request: the authentication middleware asks each remote
-/// scheme whether the request is its callback. Measured as the middleware does it, per request, with N providers
-/// registered against the baseline of none, in the same run.
+/// scheme whether the request is its callback. Measured as the middleware does it, per request, with N providers:
+/// the portal's dispatcher against the baseline of asking every scheme (stock ASP.NET), in the same run.
 /// </summary>
 public static class ProviderSchemesBenchmark
 {
@@ -32,10 +32,14 @@ public static class ProviderSchemesBenchmark
         await using var provider = services.BuildServiceProvider();
         var schemes = provider.GetRequiredService<ProviderSchemes>();
 
-        await schemes.RefreshAsync();
-        double baseline = await Measure.MedianAsync(() => RequestsAsync(provider)) / RequestsPerRun;
-        Console.WriteLine($"Authentication middleware, per request, median of {Measure.Rounds} runs of {RequestsPerRun:N0} requests:");
-        Console.WriteLine($"  {0,5} runtime providers: {baseline * 1000,8:F1} µs (baseline)");
+        var schemeProvider = provider.GetRequiredService<IAuthenticationSchemeProvider>();
+        // Stock ASP.NET asks every scheme whose handler handles requests; the portal's scheme provider hides the
+        // ciam-* ones behind one dispatcher.
+        Func<Task<IEnumerable<AuthenticationScheme>>> stock = async () =>
+            (await schemeProvider.GetAllSchemesAsync()).Where(s => typeof(IAuthenticationRequestHandler).IsAssignableFrom(s.HandlerType));
+        Func<Task<IEnumerable<AuthenticationScheme>>> portal = schemeProvider.GetRequestHandlerSchemesAsync;
+
+        Console.WriteLine($"Authentication middleware's callback check, per request, median of {Measure.Rounds} runs of {RequestsPerRun:N0} requests:");
         int added = 0;
         foreach (int count in counts)
         {
@@ -52,15 +56,15 @@ public static class ProviderSchemesBenchmark
             }
 
             await schemes.RefreshAsync();
-            double perRequest = await Measure.MedianAsync(() => RequestsAsync(provider)) / RequestsPerRun;
-            Console.WriteLine($"  {count,5} runtime providers: {perRequest * 1000,8:F1} µs   ratio to baseline {perRequest / baseline,6:F1}x");
+            double baseline = await Measure.MedianAsync(() => RequestsAsync(provider, stock)) / RequestsPerRun;
+            double dispatched = await Measure.MedianAsync(() => RequestsAsync(provider, portal)) / RequestsPerRun;
+            Console.WriteLine($"  {count,5} runtime providers: dispatcher {dispatched * 1000,8:F1} µs   baseline (every scheme asked) {baseline * 1000,8:F1} µs   ratio {baseline / dispatched,6:F1}x");
         }
     }
 
     /// <summary>What AuthenticationMiddleware does before any endpoint runs: each remote scheme's handler checks the path.</summary>
-    private static async Task<int> RequestsAsync(IServiceProvider provider)
+    private static async Task<int> RequestsAsync(IServiceProvider provider, Func<Task<IEnumerable<AuthenticationScheme>>> requestHandlerSchemes)
     {
-        var schemeProvider = provider.GetRequiredService<IAuthenticationSchemeProvider>();
         int handled = 0;
         for (int i = 0; i < RequestsPerRun; i++)
         {
@@ -68,7 +72,7 @@ public static class ProviderSchemesBenchmark
             var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
             context.Request.Path = "/users";
             var handlers = scope.ServiceProvider.GetRequiredService<IAuthenticationHandlerProvider>();
-            foreach (var scheme in await schemeProvider.GetRequestHandlerSchemesAsync())
+            foreach (var scheme in await requestHandlerSchemes())
             {
                 if (await handlers.GetHandlerAsync(context, scheme.Name) is IAuthenticationRequestHandler handler && await handler.HandleRequestAsync())
                 {

@@ -253,6 +253,15 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
             Assert.Equal(ProviderSchemes.CallbackPathFor(long.Parse(id!)), first.Services.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get(scheme).CallbackPath);
             await WaitForAsync(() => second.HasSchemeAsync(scheme), expected: true);
 
+            // The middleware asks one dispatcher about callbacks, not every provider; the dispatcher knows them by path.
+            var requestSchemes = await first.Services.GetRequiredService<IAuthenticationSchemeProvider>().GetRequestHandlerSchemesAsync();
+            Assert.DoesNotContain(requestSchemes, s => s.Name.StartsWith(ProviderSchemes.SchemePrefix, StringComparison.Ordinal));
+            Assert.Contains(requestSchemes, s => s.Name == ProviderCallbackDispatcher.Scheme);
+            Assert.Equal(scheme, ProviderCallbackDispatcher.SchemeOfCallback(ProviderSchemes.CallbackPathFor(long.Parse(id!))));
+            Assert.Equal(scheme, ProviderCallbackDispatcher.SchemeOfCallback($"/signout-callback-{scheme}"));
+            Assert.Null(ProviderCallbackDispatcher.SchemeOfCallback($"/signin-{scheme}/more"));
+            Assert.Null(ProviderCallbackDispatcher.SchemeOfCallback("/users"));
+
             // Rows that cannot work, written past the service's validation: none becomes a scheme, each says why.
             long plainHttp, noClient, badSecret;
             await using (var context = await database.ContextAsync(TenantScope.System()))

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,10 @@ public static class IdentityProvidersSetup
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>>(sp => sp.GetRequiredService<ProviderSchemeDefinitions>());
         // Registered by AddOpenIdConnect too; a portal configured with no OIDC provider at start-up still needs it.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+        // The middleware asks one dispatcher about callbacks instead of every provider's scheme on every request.
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, PortalAuthenticationSchemeProvider>());
+        services.AddTransient<ProviderCallbackDispatcher>();
+        services.Configure<AuthenticationOptions>(options => options.AddScheme(ProviderCallbackDispatcher.Scheme, scheme => scheme.HandlerType = typeof(ProviderCallbackDispatcher)));
         services.AddSingleton<ProviderSchemes>();
         services.AddHostedService(sp => sp.GetRequiredService<ProviderSchemes>());
 

@@ -51,6 +51,8 @@ public sealed class ProviderSchemeDefinitions(ProviderNetworkPolicy network) : I
         options.BackchannelTimeout = TimeSpan.FromSeconds(15);
         options.BackchannelHttpHandler = backchannel.Value;
         AuthSetup.ConfigureCodeFlow(options, name, definition.Scopes);
+        // Its own front-channel sign-out path too (the default /signout-oidc is shared), so that ProviderCallbackDispatcher routes it.
+        options.RemoteSignOutPath = "/signout-remote-" + name;
         if (definition.Type == CiamProviderType.EntraId && IsMultiTenantEntra(definition.Authority))
         {
             // common / organizations publish the issuer as a {tenantid} template; Microsoft's validator resolves it.
