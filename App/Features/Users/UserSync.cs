@@ -35,7 +35,7 @@ public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, ISer
     {
         if (providers.Count == 0)
         {
-            return new SyncResult(false, "No identity provider is linked to this user, so there is nothing to verify.");
+            return new SyncResult(false, "No enabled identity provider is linked to this user, so there is nothing to verify.");
         }
 
         bool loopbackOnly = configuration.GetValue("Sync:LoopbackOnly", environment.IsDevelopment());
