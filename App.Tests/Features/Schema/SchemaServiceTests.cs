@@ -169,6 +169,36 @@ public class SchemaServiceTests
     }
 
     [Theory, BothProviders]
+    public async Task Adopt_DatabaseMadeBeforeTheNewestMigration_BaselinesUpToItAndMigrateAppliesTheRest(DatabaseProvider provider)
+    {
+        // Built by the migrations up to the one before the newest, then stripped of its history: a database from
+        // before the newest release, made by hand.
+        await using var database = await TestDatabase.CreateAsync(provider);
+        string[] all;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            all = context.Db.Database.GetMigrations().ToArray();
+            await context.Db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(all[^2]);
+            await context.Db.Database.ExecuteSqlRawAsync("DROP TABLE migration_status");
+        }
+
+        var service = Service(database);
+        var adopted = await service.AdoptAsync(dryRun: false);
+
+        Assert.Equal(AdoptOutcome.Baselined, adopted.Outcome);
+        Assert.Equal(all[..^1], adopted.Migrations);
+        Assert.Equal([all[^1]], (await service.GetStatusAsync()).Pending.Select(m => m.Id));
+        Assert.Null(await service.ReasonNotToMigrateAsync());
+        await using (var scope = database.Scope(TenantScope.System()))
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseCommands>().MigrateAsync();
+        }
+
+        Assert.True((await service.GetStatusAsync()).UpToDate);
+        Assert.Empty((await service.GetDriftAsync()).Items);
+    }
+
+    [Theory, BothProviders]
     public async Task Adopt_HandMadeDatabaseThatDiffers_RefusesAndEveryRowIsStillThere(DatabaseProvider provider)
     {
         await using var database = await CreateHandMadeAsync(provider);

@@ -85,6 +85,10 @@ public static class SchemaCommandLine
                         }
 
                         await output.WriteLineAsync($"{verb} {result.Migrations.Count} migration(s) as applied (baseline): {string.Join(", ", result.Migrations)}");
+                        if (!dryRun && (await schema.GetStatusAsync()).Pending.Count is int pending and > 0)
+                        {
+                            await output.WriteLineAsync($"{pending} newer migration(s) remain: dotnet run -- migrate");
+                        }
                         foreach (var extra in result.Drift.Items)
                         {
                             await output.WriteLineAsync($"  kept (harmless): {extra}");

@@ -137,7 +137,24 @@ public sealed class SchemaService(IServiceScopeFactory scopes, DatabaseOptions o
         var drift = await DriftAsync(db, null, cancellationToken);
         if (drift.HasBlockingDrift)
         {
-            return new AdoptResult(AdoptOutcome.RefusedDrift, dryRun, [], foreign, drift);
+            // A database made before the newest migrations may match an earlier one exactly: baseline up to the newest
+            // migration it matches, and `migrate` applies the rest as usual.
+            int matched = -1;
+            for (int i = migrations.Count - 2; i >= 0 && matched < 0; i--)
+            {
+                if (!(await DriftAsync(db, migrations[i], cancellationToken)).HasBlockingDrift)
+                {
+                    matched = i;
+                }
+            }
+
+            if (matched < 0)
+            {
+                return new AdoptResult(AdoptOutcome.RefusedDrift, dryRun, [], foreign, drift);
+            }
+
+            migrations = migrations[..(matched + 1)];
+            drift = await DriftAsync(db, migrations[^1], cancellationToken);
         }
 
         if (!dryRun)
