@@ -142,7 +142,7 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
         await admin.CloseAsync();
     }
     [Fact]
-    public async Task CustomerAdmin_SeesOwnAndPlatformProviders_AndThePlatformOnesReadOnly()
+    public async Task CustomerAdmin_SeesOwnAndPlatformProviders_PlatformOnesReadOnly_AndTheirOwnGoesLiveAndAway()
     {
         var page = await server.SignInAsync("Customer admin · Fabrikam");
         await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
@@ -155,6 +155,24 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save" })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete provider" })).ToHaveCountAsync(0);
         await Expect(page.GetByLabel("Name", new() { Exact = true })).ToBeDisabledAsync();
+
+        // Their own provider: enabled, it is a sign-in option at once; disabled, it is gone at once.
+        var signInPage = await server.Browser.NewPageAsync();
+        var fabrikamButton = signInPage.GetByRole(AriaRole.Link, new() { Name = "Fabrikam Keycloak" });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true }).First.ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Fabrikam Keycloak", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Switch).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByTestId("provider-status")).ToContainTextAsync("Offered at sign-in.");
+        await signInPage.GotoAsync(server.BaseUrl + "/signin");
+        await Expect(fabrikamButton).ToHaveCountAsync(1);
+
+        await page.GetByRole(AriaRole.Switch).UncheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByTestId("provider-status")).ToContainTextAsync("Disabled");
+        await signInPage.ReloadAsync();
+        await Expect(fabrikamButton).ToHaveCountAsync(0);
+        await signInPage.CloseAsync();
         await page.CloseAsync();
     }
 }
