@@ -189,6 +189,21 @@ public sealed class ProviderSchemes(
         }
     }
 
+    /// <summary>The first refresh happens before start-up completes, so that a new instance never answers a provider's callback without its scheme.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Could not load the identity provider sign-in schemes at start-up; the next poll tries again.");
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = configuration.GetValue("IdentityProviders:RefreshInterval", TimeSpan.FromSeconds(15));
