@@ -43,9 +43,6 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The Entra ID authority segments whose discovery document publishes an issuer template rather than one tenant's issuer.</summary>
-    private static readonly string[] MultiTenantEntraSegments = ["common", "organizations", "consumers"];
-
     public async Task<ConnectionTestResult> TestAsync(CiamProviderType type, string authority, string redirectUri, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -139,8 +136,7 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
         // Multi-tenant Entra ID (…/common/v2.0, …/organizations/v2.0) publishes a template; each token names its own tenant.
         if (type == CiamProviderType.EntraId
             && issuer.Contains("{tenantid}", StringComparison.OrdinalIgnoreCase)
-            && authorityUri.Segments.Length > 1
-            && MultiTenantEntraSegments.Contains(authorityUri.Segments[1].TrimEnd('/'), StringComparer.OrdinalIgnoreCase))
+            && ProviderSchemeDefinitions.IsMultiTenantEntra(authorityUri.OriginalString))
         {
             return Passed(IssuerCheck, $"{issuer} is Entra ID's multi-tenant template: each token carries the user's own tenant in place of {{tenantid}}.");
         }

@@ -62,6 +62,7 @@ public sealed class ProviderSchemeDefinitions(ProviderNetworkPolicy network) : I
 
     public void Configure(OpenIdConnectOptions options) => Configure(Options.DefaultName, options);
 
+    /// <summary>common / organizations / consumers: the Entra authorities whose discovery document publishes an issuer template.</summary>
     public static bool IsMultiTenantEntra(string authority) =>
         Uri.TryCreate(authority, UriKind.Absolute, out var uri)
         && uri.Segments.Skip(1).FirstOrDefault()?.TrimEnd('/').ToLowerInvariant() is "common" or "organizations" or "consumers";
