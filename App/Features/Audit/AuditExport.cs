@@ -2,7 +2,6 @@ using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Tenancy;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Audit;
@@ -31,8 +30,8 @@ public static class AuditExport
 
     public static async Task<int> WriteAsync(PortalDbContext db, AuditFilter filter, Stream output, CancellationToken cancellationToken)
     {
-        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), leaveOpen: true);
-        await using var csv = CsvWriter.Create(writer, new CsvWriterOptions(), leaveOpen: true);
+        // Formula-safe: a name such as =HYPERLINK(…) reaches the spreadsheet as text.
+        await using var csv = new SpreadsheetSafeCsvWriter(output);
         await csv.WriteRecordAsync(["id", "at", "actor", "customer_id", "entity_type", "entity_id", "action", "changes"], cancellationToken);
         int written = 0;
         await foreach (var entry in AuditService.Filter(db, filter).OrderByDescending(a => a.At).ThenByDescending(a => a.Id).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))

@@ -2,7 +2,6 @@ using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Tenancy;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Users;
@@ -52,8 +51,8 @@ public static class UserExport
             .AsNoTracking()
             .AsAsyncEnumerable();
 
-        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), leaveOpen: true);
-        await using var csv = CsvWriter.Create(writer, new CsvWriterOptions(), leaveOpen: true);
+        // Formula-safe: a name such as =HYPERLINK(…) reaches the spreadsheet as text.
+        await using var csv = new SpreadsheetSafeCsvWriter(output);
         await csv.WriteRecordAsync(["id", "display_name", "email", "site", "auth_kind", "has_password", "azure_object_id", "login_count", "last_login_at", "sync_status", "last_synced_at", "last_sync_error", "active", "locked", "created_at"], cancellationToken);
         int written = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))
