@@ -163,6 +163,7 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
                     // A page the role may not see is the static "no access" page: no circuit, but the same checks.
                     await page.Locator("[data-interactive=true], [data-testid=no-access-reason]").First.WaitForAsync(new() { Timeout = 30_000 });
                     await SettleAsync(page);
+                    await AssertNoScriptRanAsync(page, $"{route} as {persona}", problems);
                     await ExpectHostileTextAsync(page, persona, route, seeded);
                 }
                 catch (Exception exception) when (exception is PlaywrightException or TimeoutException)
