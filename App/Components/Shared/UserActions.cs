@@ -13,7 +13,7 @@ namespace AdminPortal.App.Components.Shared;
 public sealed class UserActions(ISnackbar snackbar, ILogger<UserActions> logger)
 {
     /// <summary>Runs an action that returns a result; null when it failed (already logged and shown).</summary>
-    public async Task<T?> RunAsync<T>(Func<Task<T>> action, string what = "The action") where T : class
+    public async Task<T?> RunAsync<T>(Func<Task<T>> action, string what = "The action") where T : class?
     {
         try
         {
