@@ -12,7 +12,7 @@ builder.AddData();
 builder.AddIdentity();
 builder.AddFeatures();
 builder.Services.AddMudServices();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits();
 
 var app = builder.Build();
 if (await DatabaseCommands.RunCommandLineAsync(app, args) is int exitCode)

@@ -24,6 +24,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<DashboardService>();

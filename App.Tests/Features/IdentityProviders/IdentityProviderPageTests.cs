@@ -25,6 +25,7 @@ public sealed class IdentityProviderPageTests : BunitContext, IAsyncLifetime
         database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         Services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production });
         Services.AddSingleton(TimeProvider.System);

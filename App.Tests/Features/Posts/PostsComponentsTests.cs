@@ -28,6 +28,7 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
 
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<PostQueries>();
@@ -81,7 +82,7 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
         Assert.Contains("<h1", editor.Find("[data-testid=preview]").InnerHtml);
         Assert.DoesNotContain("<script", editor.Find("[data-testid=preview]").InnerHtml);
 
-        editor.WaitForAssertion(() => Assert.StartsWith("Autosaved at", editor.Find("[data-testid=save-state]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        editor.WaitForAssertion(() => Assert.StartsWith("All changes saved · autosaved at", editor.Find("[data-testid=save-state]").TextContent.Trim()), TimeSpan.FromSeconds(10));
         await using var check = await database.ContextAsync(TenantScope.System());
         Assert.StartsWith("# Autosaved", await check.Db.Posts.Where(p => p.Id == id).Select(p => p.Content).SingleAsync());
     }

@@ -29,6 +29,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
 
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<UserAccessService>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AdminPortal.App.Auth;
+using AdminPortal.App.Components.Shared;
 using AdminPortal.App.Data;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -12,17 +13,27 @@ public static class AuditExport
     public static void MapAuditExport(this WebApplication app) =>
         app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit);
 
-    public static AuditFilter FilterFrom(string? actor, string? entity, string? action, string? from, string? to) => new(
-        actor, entity, action,
-        DateTime.TryParse(from, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start) ? start : null,
-        DateTime.TryParse(to, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var end) ? end.AddDays(1) : null);
+    /// <summary>The audit page's filter from its URL (untrusted: a value that is not valid is left out and recorded in <paramref name="url"/>).</summary>
+    public static AuditFilter FilterFrom(UrlState url, string? actor, string? entity, string? action, string? from, string? to) => new(
+        url.Text("actor", "who", actor),
+        url.Text("entity", "entity", entity, maxLength: 100),
+        url.Text("action", "action", action, maxLength: 100),
+        url.Date("from", "from date", from),
+        url.Date("to", "to date", to)?.AddDays(1)); // inclusive: the whole "to" day; the date's range keeps this from overflowing
 
     private static async Task ExportAsync(HttpContext context, TenantContext tenant, IDbContextFactory<PortalDbContext> factory)
     {
+        var query = context.Request.Query;
+        var url = new UrlState();
+        var filter = FilterFrom(url, query["actor"], query["entity"], query["action"], query["from"], query["to"]);
+        if (!url.IsValid)
+        {
+            await UrlState.WriteBadRequestAsync(context, url);
+            return;
+        }
+
         tenant.Use(TenantScope.FromPrincipal(context.User));
         await using var db = await factory.CreateDbContextAsync(context.RequestAborted);
-        var query = context.Request.Query;
-        var filter = FilterFrom(query["actor"], query["entity"], query["action"], query["from"], query["to"]);
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
         await WriteAsync(db, filter, context.Response.Body, context.RequestAborted);

@@ -22,12 +22,17 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         int size = Math.Clamp(request.Size, 1, UserService.MaxPageSize);
         var filtered = Filter(db, filter);
+        if (request.Cursor is { } given && !CursorFits(given))
+        {
+            request = new PageRequest(Size: request.Size); // a tampered or stale link: the first page, never an error
+        }
+
         // Newest first; Before and Last read the other way and flip.
         bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
         var query = filtered;
         if (request.Cursor is { } cursor && request.Kind is PageRequestKind.After or PageRequestKind.Before)
         {
-            var at = new DateTime(long.Parse(cursor.Key ?? "0", CultureInfo.InvariantCulture), DateTimeKind.Utc);
+            PageCursor.TryTime(cursor.Key, out var at); // CursorFits checked it
             long id = cursor.Id;
             query = backwards
                 ? query.Where(a => a.At >= at && (a.At > at || a.Id > id))
@@ -52,6 +57,9 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
         return new AuditEntriesPage(rows, await CappedCount.CountAsync(filtered, cancellationToken),
             rows.Count > 0 ? CursorOf(rows[0]) : null, rows.Count > 0 ? CursorOf(rows[^1]) : null, hasPrevious && rows.Count > 0, hasNext && rows.Count > 0);
     }
+
+    /// <summary>Whether a cursor from the URL carries a time key (the cursor is untrusted input).</summary>
+    public static bool CursorFits(PageCursor cursor) => cursor.HasTimeKey;
 
     /// <summary>The entity types and actions present, for the filter lists.</summary>
     public async Task<(List<string> EntityTypes, List<string> Actions)> GetChoicesAsync(CancellationToken cancellationToken = default)

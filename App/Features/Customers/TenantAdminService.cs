@@ -70,12 +70,22 @@ public sealed partial class TenantAdminService(IDbContextFactory<PortalDbContext
     {
         name = name.Trim();
         slug = slug.Trim();
-        if (name.Length is 0 or > 200)
+        if (name.Length > Customer.MaxNameLength)
         {
-            return ChangeResult.Invalid("Name", "Enter a name of at most 200 characters.");
+            return ChangeResult.Invalid("Name", TextLimits.Message("A name", Customer.MaxNameLength, name.Length));
         }
 
-        if (slug.Length > 100 || !SlugPattern().IsMatch(slug))
+        if (name.Length == 0)
+        {
+            return ChangeResult.Invalid("Name", $"Enter a name of at most {Customer.MaxNameLength} characters.");
+        }
+
+        if (slug.Length > Customer.MaxSlugLength)
+        {
+            return ChangeResult.Invalid("Slug", TextLimits.Message("A slug", Customer.MaxSlugLength, slug.Length));
+        }
+
+        if (!SlugPattern().IsMatch(slug))
         {
             return ChangeResult.Invalid("Slug", "A slug has lower-case letters, digits and single hyphens, like 'contoso-media'.");
         }
@@ -112,12 +122,22 @@ public sealed partial class TenantAdminService(IDbContextFactory<PortalDbContext
     {
         name = name.Trim();
         domain = domain.Trim().ToLowerInvariant().TrimEnd('.');
-        if (name.Length is 0 or > 200)
+        if (name.Length > Site.MaxNameLength)
         {
-            return ChangeResult.Invalid("Name", "Enter a name of at most 200 characters.");
+            return ChangeResult.Invalid("Name", TextLimits.Message("A name", Site.MaxNameLength, name.Length));
         }
 
-        if (domain.Length > 253 || !domain.Contains('.') || Uri.CheckHostName(domain) != UriHostNameType.Dns)
+        if (name.Length == 0)
+        {
+            return ChangeResult.Invalid("Name", $"Enter a name of at most {Site.MaxNameLength} characters.");
+        }
+
+        if (domain.Length > Site.MaxDomainLength)
+        {
+            return ChangeResult.Invalid("Domain", TextLimits.Message("A host name", Site.MaxDomainLength, domain.Length));
+        }
+
+        if (!domain.Contains('.') || Uri.CheckHostName(domain) != UriHostNameType.Dns)
         {
             return ChangeResult.Invalid("Domain", "Enter a host name, like news.example.com.");
         }

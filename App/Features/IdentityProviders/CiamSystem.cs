@@ -18,6 +18,13 @@ public enum CiamProviderType
 /// <summary>An identity provider (row of <c>ciam_systems</c>). A null <see cref="CustomerId"/> is a platform-wide provider.</summary>
 public class CiamSystem : IHasId, IVersioned, IHasTimestamps
 {
+    public const int MaxNameLength = 200;
+    public const int MaxAuthorityLength = 500;
+    public const int MaxClientIdLength = 200;
+    public const int MaxScopesLength = 500;
+    /// <summary>Of the secret as typed; what is stored is its Data Protection ciphertext.</summary>
+    public const int MaxSecretLength = 1000;
+
     public long Id { get; set; }
     public long? CustomerId { get; set; }
     public Customer? Customer { get; set; }
@@ -40,12 +47,12 @@ internal sealed class CiamSystemConfiguration : IEntityTypeConfiguration<CiamSys
 {
     public void Configure(EntityTypeBuilder<CiamSystem> entity)
     {
-        entity.Property(c => c.Name).HasMaxLength(200);
+        entity.Property(c => c.Name).HasMaxLength(CiamSystem.MaxNameLength);
         entity.Property(c => c.ProviderType).HasMaxLength(32).HasConversion(SnakeCaseEnumConverter.For<CiamProviderType>());
         entity.ToTable(t => t.HasCheckConstraint("ck_ciam_systems_provider_type", SnakeCaseEnumConverter.CheckConstraintSql<CiamProviderType>("provider_type")));
-        entity.Property(c => c.Authority).HasMaxLength(500);
-        entity.Property(c => c.ClientId).HasMaxLength(200);
-        entity.Property(c => c.Scopes).HasMaxLength(500);
+        entity.Property(c => c.Authority).HasMaxLength(CiamSystem.MaxAuthorityLength);
+        entity.Property(c => c.ClientId).HasMaxLength(CiamSystem.MaxClientIdLength);
+        entity.Property(c => c.Scopes).HasMaxLength(CiamSystem.MaxScopesLength);
         entity.HasOne(c => c.Customer).WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Restrict);
         entity.HasIndex(c => new { c.CustomerId, c.Name, c.Id });
     }

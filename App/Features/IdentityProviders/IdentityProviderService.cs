@@ -42,7 +42,7 @@ public sealed partial class IdentityProviderService(
     IHostEnvironment environment,
     TimeProvider clock)
 {
-    public const int MaxSecretLength = 1000;
+    public const int MaxSecretLength = CiamSystem.MaxSecretLength;
 
     private const string PlatformOnly = "Only a platform admin can change a platform-wide provider.";
 
@@ -117,14 +117,38 @@ public sealed partial class IdentityProviderService(
         }
 
         var errors = new Dictionary<string, string>();
-        if (name.Length is 0 or > 200)
+        if (name.Length > CiamSystem.MaxNameLength)
         {
-            errors["Name"] = "Enter a name of at most 200 characters.";
+            errors["Name"] = TextLimits.Message("A name", CiamSystem.MaxNameLength, name.Length);
+        }
+        else if (name.Length == 0)
+        {
+            errors["Name"] = $"Enter a name of at most {CiamSystem.MaxNameLength} characters.";
+        }
+
+        // Lengths first: an oversized value is refused before any parsing or lookup spends time on it.
+        if (authority.Length > CiamSystem.MaxAuthorityLength)
+        {
+            errors["Authority"] = TextLimits.Message("An authority", CiamSystem.MaxAuthorityLength, authority.Length);
+        }
+
+        if (clientId.Length > CiamSystem.MaxClientIdLength)
+        {
+            errors["ClientId"] = TextLimits.Message("A client id", CiamSystem.MaxClientIdLength, clientId.Length);
+        }
+
+        if (form.Scopes.Length > CiamSystem.MaxScopesLength)
+        {
+            errors["Scopes"] = TextLimits.Message("The scopes", CiamSystem.MaxScopesLength, form.Scopes.Length);
         }
 
         // The development provider's row keeps its placeholder authority: a configured scheme serves it.
         bool keepsConfiguredAuthority = existing is not null && authority == existing.Authority && signInProviders.ConfiguredFor(authority) is not null;
-        if (!keepsConfiguredAuthority && AuthorityProblem(authority) is { } authorityProblem)
+        if (errors.ContainsKey("Authority"))
+        {
+            // too long: said above
+        }
+        else if (!keepsConfiguredAuthority && AuthorityProblem(authority) is { } authorityProblem)
         {
             errors["Authority"] = authorityProblem;
         }
@@ -134,19 +158,23 @@ public sealed partial class IdentityProviderService(
             errors["Authority"] = $"\"{configured.DisplayName}\" is configured at start-up with this authority; its provider is already listed here.";
         }
 
-        if (clientId.Length is 0 or > 200)
+        if (clientId.Length == 0)
         {
             errors["ClientId"] = "Enter the client (application) id the provider gave the portal.";
         }
 
-        if (scopes.Length > 500 || !scopes.Split(' ').Contains("openid") || !scopes.Split(' ').All(s => ScopeToken().IsMatch(s)))
+        if (errors.ContainsKey("Scopes"))
+        {
+            // too long: said above
+        }
+        else if (scopes.Length > CiamSystem.MaxScopesLength || !scopes.Split(' ').Contains("openid") || !scopes.Split(' ').All(s => ScopeToken().IsMatch(s)))
         {
             errors["Scopes"] = "Space-separated scopes, including openid, e.g. \"openid profile email\".";
         }
 
         if (secret?.Length > MaxSecretLength)
         {
-            errors["Secret"] = $"A client secret has at most {MaxSecretLength} characters.";
+            errors["Secret"] = TextLimits.Message("A client secret", MaxSecretLength, secret!.Length);
         }
 
         long? customerId = db.Tenant.AllCustomers

@@ -8,6 +8,8 @@ namespace AdminPortal.App.Features.IdentityProviders;
 /// <summary>Links a user to their identity at one provider: (provider, external subject) is unique.</summary>
 public class UserCiamMapping : IHasId, IHasTimestamps
 {
+    public const int MaxSubjectLength = 255;
+
     public long Id { get; set; }
     public long UserId { get; set; }
     public User? User { get; set; }
@@ -23,7 +25,7 @@ internal sealed class UserCiamMappingConfiguration : IEntityTypeConfiguration<Us
 {
     public void Configure(EntityTypeBuilder<UserCiamMapping> entity)
     {
-        entity.Property(m => m.ExternalSubject).HasMaxLength(255);
+        entity.Property(m => m.ExternalSubject).HasMaxLength(UserCiamMapping.MaxSubjectLength);
         entity.HasIndex(m => new { m.CiamSystemId, m.ExternalSubject }).IsUnique();
         entity.HasIndex(m => m.UserId);
         entity.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Restrict);

@@ -16,6 +16,16 @@ public enum PostStatus
 /// <summary>A post of one site. A soft-deleted post has <see cref="DeletedAt"/> set and is in the Trash.</summary>
 public class Post : IHasId, IVersioned, IHasTimestamps, ISiteOwned
 {
+    public const int MaxTitleLength = 300;
+    public const int MaxSlugLength = 200;
+
+    /// <summary>
+    /// 100,000 characters of Markdown (about 15,000 words, several times a long article). The editor sends the whole
+    /// text over the circuit on every keystroke and re-renders the sanitised preview, so this bounds both the
+    /// circuit's message size (see CircuitLimits) and the preview's cost; the column itself is unbounded text.
+    /// </summary>
+    public const int MaxContentLength = 100_000;
+
     public long Id { get; set; }
     public long SiteId { get; set; }
     public Site? Site { get; set; }
@@ -38,8 +48,8 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
 {
     public void Configure(EntityTypeBuilder<Post> entity)
     {
-        entity.Property(p => p.Title).HasMaxLength(300);
-        entity.Property(p => p.Slug).HasMaxLength(200);
+        entity.Property(p => p.Title).HasMaxLength(Post.MaxTitleLength);
+        entity.Property(p => p.Slug).HasMaxLength(Post.MaxSlugLength);
         entity.Property(p => p.Status).HasMaxLength(16).HasConversion(SnakeCaseEnumConverter.For<PostStatus>());
         entity.ToTable(t => t.HasCheckConstraint("ck_posts_status", SnakeCaseEnumConverter.CheckConstraintSql<PostStatus>("status")));
 

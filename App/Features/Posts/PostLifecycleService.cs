@@ -13,6 +13,11 @@ public sealed class PostEdit
     public string Slug { get; set; } = "";
     public string Content { get; set; } = "";
     public long Version { get; set; }
+
+    /// <summary>A copy that later keystrokes cannot change while a save is on its way.</summary>
+    public PostEdit Clone() => (PostEdit)MemberwiseClone();
+
+    public bool SameTextAs(PostEdit other) => Title == other.Title && Slug == other.Slug && Content == other.Content;
 }
 
 /// <summary>
@@ -43,7 +48,10 @@ public sealed class PostLifecycleService(IDbContextFactory<PortalDbContext> fact
         return (result, result.Succeeded ? post.Id.ToString(CultureInfo.InvariantCulture) : null);
     }
 
-    /// <summary>Saves title, slug and content; a concurrent save is a conflict (with who and when), never an overwrite.</summary>
+    /// <summary>
+    /// Saves title, slug and content; a concurrent save is a conflict (with who and when), never an overwrite. On
+    /// success <paramref name="edit"/>'s version is the saved one.
+    /// </summary>
     public async Task<ChangeResult> SaveAsync(long id, PostEdit edit, CancellationToken cancellationToken = default)
     {
         if (Validate(edit) is { } invalid)
@@ -62,7 +70,13 @@ public sealed class PostLifecycleService(IDbContextFactory<PortalDbContext> fact
         post.Title = edit.Title.Trim();
         post.Slug = SlugOf(edit);
         post.Content = edit.Content;
-        return await SaveAsync(db, post, cancellationToken);
+        var result = await SaveAsync(db, post, cancellationToken);
+        if (result.Succeeded)
+        {
+            edit.Version = post.Version; // so that the editor's next save is not a conflict with its own
+        }
+
+        return result;
     }
 
     public Task<ChangeResult> PublishAsync(long id, CancellationToken cancellationToken = default) =>
@@ -243,17 +257,34 @@ public sealed class PostLifecycleService(IDbContextFactory<PortalDbContext> fact
 
     private static string SlugOf(PostEdit edit) => string.IsNullOrWhiteSpace(edit.Slug) ? PostMarkdown.Slugify(edit.Title) : edit.Slug.Trim();
 
+    /// <summary>Every limit is checked before anything touches the database: an oversized field saves nothing.</summary>
     private static ChangeResult? Validate(PostEdit edit)
     {
+        var errors = new Dictionary<string, string>();
         string title = edit.Title.Trim();
+        if (title.Length > Post.MaxTitleLength)
+        {
+            errors[nameof(PostEdit.Title)] = TextLimits.Message("A title", Post.MaxTitleLength, title.Length);
+        }
+
+        if (edit.Slug.Trim().Length > Post.MaxSlugLength)
+        {
+            errors[nameof(PostEdit.Slug)] = TextLimits.Message("A slug", Post.MaxSlugLength, edit.Slug.Trim().Length);
+        }
+
+        if (edit.Content.Length > Post.MaxContentLength)
+        {
+            errors[nameof(PostEdit.Content)] = TextLimits.Message("The content", Post.MaxContentLength, edit.Content.Length);
+        }
+
+        if (errors.Count > 0)
+        {
+            return new ChangeResult(false, errors);
+        }
+
         if (title.Length == 0)
         {
             return ChangeResult.Invalid(nameof(PostEdit.Title), "Enter a title.");
-        }
-
-        if (title.Length > 300)
-        {
-            return ChangeResult.Invalid(nameof(PostEdit.Title), "A title has at most 300 characters.");
         }
 
         return !string.IsNullOrWhiteSpace(edit.Slug) && !PostMarkdown.IsValidSlug(edit.Slug.Trim())

@@ -48,6 +48,11 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         int size = Math.Clamp(request.Size, 1, UserService.MaxPageSize);
         var filtered = Filter(db, filter);
+        if (request.Cursor is { } given && !CursorFits(filter.Sort, given))
+        {
+            request = new PageRequest(Size: request.Size); // a tampered or stale link: the first page, never an error
+        }
+
         bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
         bool descending = filter.Descending != backwards;
         var query = filtered;
@@ -56,7 +61,7 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
             long id = cursor.Id;
             if (filter.Sort == PostSort.Published)
             {
-                query = SeekPublished(query, cursor.Key is null ? null : new DateTime(long.Parse(cursor.Key, CultureInfo.InvariantCulture), DateTimeKind.Utc), id, descending, db.Database.IsNpgsql());
+                query = SeekPublished(query, PageCursor.TryTime(cursor.Key, out var at) ? at : null, id, descending, db.Database.IsNpgsql());
             }
             else if (filter.Sort == PostSort.Title)
             {
@@ -67,7 +72,7 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
             }
             else
             {
-                var key = new DateTime(long.Parse(cursor.Key ?? "0", CultureInfo.InvariantCulture), DateTimeKind.Utc);
+                PageCursor.TryTime(cursor.Key, out var key); // CursorFits checked it
                 query = descending
                     ? query.Where(p => p.UpdatedAt <= key && (p.UpdatedAt < key || p.Id < id))
                     : query.Where(p => p.UpdatedAt >= key && (p.UpdatedAt > key || p.Id > id));
@@ -101,6 +106,14 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
         return new PostPage(rows, await CappedCount.CountAsync(filtered, cancellationToken),
             rows.Count > 0 ? CursorOf(rows[0]) : null, rows.Count > 0 ? CursorOf(rows[^1]) : null, hasPrevious && rows.Count > 0, hasNext && rows.Count > 0);
     }
+
+    /// <summary>Whether a cursor from the URL carries a key of the sort's type (the cursor is untrusted input).</summary>
+    public static bool CursorFits(PostSort sort, PageCursor cursor) => sort switch
+    {
+        PostSort.Title => cursor.HasTextKey,
+        PostSort.Published => cursor.Key is null || cursor.HasTimeKey,
+        _ => cursor.HasTimeKey,
+    };
 
     /// <summary>Seek on published_at, which drafts leave NULL; NULLs sit where each database sorts them (as the users grid does).</summary>
     private static IQueryable<Post> SeekPublished(IQueryable<Post> query, DateTime? key, long id, bool descending, bool nullsHigh)

@@ -8,6 +8,10 @@ namespace AdminPortal.App.Features.Sites;
 /// <summary>A site of one customer. Users and posts belong to a site.</summary>
 public class Site : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
 {
+    public const int MaxNameLength = 200;
+    /// <summary>The DNS limit for a host name.</summary>
+    public const int MaxDomainLength = 253;
+
     public long Id { get; set; }
     public long CustomerId { get; set; }
     public Customer? Customer { get; set; }
@@ -24,8 +28,8 @@ internal sealed class SiteConfiguration : IEntityTypeConfiguration<Site>
 {
     public void Configure(EntityTypeBuilder<Site> entity)
     {
-        entity.Property(s => s.Name).HasMaxLength(200);
-        entity.Property(s => s.Domain).HasMaxLength(253);
+        entity.Property(s => s.Name).HasMaxLength(Site.MaxNameLength);
+        entity.Property(s => s.Domain).HasMaxLength(Site.MaxDomainLength);
         entity.HasIndex(s => s.Domain).IsUnique();
         entity.HasIndex(s => new { s.CustomerId, s.Name, s.Id });
         // Business data never disappears through a cascade: a customer with sites cannot be deleted.

@@ -20,6 +20,10 @@ public enum SyncStatus
 /// </summary>
 public class User : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
 {
+    public const int MaxDisplayNameLength = 200;
+    /// <summary>RFC 5321's limit for a mailbox (64 + @ + 255).</summary>
+    public const int MaxEmailLength = 320;
+
     public long Id { get; set; }
     public long CustomerId { get; set; }
     public Customer? Customer { get; set; }
@@ -64,8 +68,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {
     public void Configure(EntityTypeBuilder<User> entity)
     {
-        entity.Property(u => u.Email).HasMaxLength(320);
-        entity.Property(u => u.DisplayName).HasMaxLength(200);
+        entity.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
+        entity.Property(u => u.DisplayName).HasMaxLength(User.MaxDisplayNameLength);
         entity.Property(u => u.PasswordHash).HasMaxLength(500);
         entity.Property(u => u.AzureObjectId).HasMaxLength(64);
         entity.Property(u => u.AzureTenantId).HasMaxLength(64);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AdminPortal.App.Auth;
+using AdminPortal.App.Components.Shared;
 using AdminPortal.App.Data;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -15,23 +16,41 @@ public static class UserExport
     public static void MapUserExport(this WebApplication app) =>
         app.MapGet("/users/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewUsers);
 
-    public static UserFilter FilterFrom(IQueryCollection query) => new(
-        query["q"].FirstOrDefault(),
-        long.TryParse(query["site"], NumberStyles.None, CultureInfo.InvariantCulture, out long site) ? site : null,
-        Enum.TryParse<AuthKind>(query["auth"], out var auth) ? auth : null,
-        Enum.TryParse<SyncStatus>(query["sync"], out var sync) ? sync : null,
-        Enum.TryParse<UserState>(query["state"], out var state) ? state : null,
-        int.TryParse(query["dormant"], NumberStyles.None, CultureInfo.InvariantCulture, out int dormant) ? dormant : null,
-        ProviderId: long.TryParse(query["provider"], NumberStyles.None, CultureInfo.InvariantCulture, out long provider) ? provider : null);
+    /// <summary>
+    /// The grid's filter from its URL, for the page and for the export alike. URL state is untrusted: each value is
+    /// parsed, and one that is not valid is left out and recorded in <paramref name="url"/>.
+    /// </summary>
+    public static UserFilter FilterFrom(UrlState url, string? q, string? site, string? auth, string? sync, string? state, string? dormant, string? provider, string? sort = null, string? dir = null) => new(
+        url.Text("q", "search", q),
+        url.Id("site", "site", site),
+        url.Choice<AuthKind>("auth", "sign-in", auth),
+        url.Choice<SyncStatus>("sync", "sync status", sync),
+        url.Choice<UserState>("state", "state", state),
+        url.Number("dormant", "dormant days", dormant, 1, UserFilter.MaxDormantDays),
+        url.Choice<UserSort>("sort", "sort", sort) ?? UserSort.Name,
+        url.Descending("dir", dir) ?? false,
+        url.Id("provider", "identity provider", provider));
+
+    public static UserFilter FilterFrom(IQueryCollection query, UrlState url) =>
+        FilterFrom(url, query["q"], query["site"], query["auth"], query["sync"], query["state"], query["dormant"], query["provider"]);
 
     private static async Task ExportAsync(HttpContext context, TenantContext tenant, IDbContextFactory<PortalDbContext> factory, UserService users)
     {
+        // A download cannot show a notice, and a different set than asked for is worse than none: refuse.
+        var url = new UrlState();
+        var filter = FilterFrom(context.Request.Query, url);
+        if (!url.IsValid)
+        {
+            await UrlState.WriteBadRequestAsync(context, url);
+            return;
+        }
+
         // An endpoint, not a circuit: the tenant comes from this request's signed-in principal.
         tenant.Use(TenantScope.FromPrincipal(context.User));
         await using var db = await factory.CreateDbContextAsync(context.RequestAborted);
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"users-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
-        await WriteAsync(db, users, FilterFrom(context.Request.Query), context.Response.Body, context.RequestAborted);
+        await WriteAsync(db, users, filter, context.Response.Body, context.RequestAborted);
     }
 
     /// <summary>Writes the filtered users as CSV, row by row as the database returns them.</summary>

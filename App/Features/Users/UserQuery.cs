@@ -37,7 +37,11 @@ public sealed record UserFilter(
     int? DormantDays = null,
     UserSort Sort = UserSort.Name,
     bool Descending = false,
-    long? ProviderId = null);
+    long? ProviderId = null)
+{
+    /// <summary>Ten years: the dormancy filter's largest value, in the form and in the URL.</summary>
+    public const int MaxDormantDays = 3650;
+}
 
 /// <summary>
 /// Where a keyset page starts: the sort key and id of the row just before it (After) or just after it (Before).
@@ -65,11 +69,31 @@ public sealed record PageCursor(string? Key, long Id)
                 ? new PageCursor(key == "\u0000" ? null : key, id)
                 : null;
         }
-        catch (FormatException)
+        catch (Exception exception) when (exception is FormatException or ArgumentException)
         {
             return null; // a mangled link starts from the first page rather than failing
         }
     }
+
+    /// <summary>A key that carries a time as UTC ticks (URL state: parsed, never trusted; out of range is not a time).</summary>
+    public static bool TryTime(string? key, out DateTime time)
+    {
+        time = default;
+        if (!long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out long ticks) || ticks > DateTime.MaxValue.Ticks)
+        {
+            return false;
+        }
+
+        time = new DateTime(ticks, DateTimeKind.Utc);
+        return true;
+    }
+
+    /// <summary>Text keys (names, emails, titles) are at most this long; anything longer did not come from a row.</summary>
+    public const int MaxTextKeyLength = 1000;
+
+    public bool HasTextKey => Key is { Length: <= MaxTextKeyLength };
+
+    public bool HasTimeKey => TryTime(Key, out _);
 }
 
 public enum PageRequestKind

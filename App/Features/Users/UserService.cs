@@ -17,6 +17,10 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         int size = Math.Clamp(request.Size, 1, MaxPageSize);
         var filtered = Filter(db, filter);
+        if (request.Cursor is { } given && !CursorFits(filter.Sort, given))
+        {
+            request = new PageRequest(Size: request.Size); // a tampered or stale link: the first page, never an error
+        }
 
         // Before and Last read backwards (the sort reversed) and flip the rows back.
         bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
@@ -147,7 +151,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
             _ => query,
         };
 
-        if (filter.DormantDays is int days and > 0)
+        if (filter.DormantDays is int days and > 0 and <= UserFilter.MaxDormantDays)
         {
             DateTime since = clock.GetUtcNow().UtcDateTime.AddDays(-days);
             query = query.Where(u => u.LastLoginAt == null || u.LastLoginAt < since);
@@ -195,7 +199,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
 
             case UserSort.LoginCount:
             {
-                int key = int.Parse(cursor.Key ?? "0", CultureInfo.InvariantCulture);
+                int key = int.Parse(cursor.Key!, CultureInfo.InvariantCulture); // CursorFits checked it
                 return descending
                     ? query.Where(u => u.LoginCount <= key && (u.LoginCount < key || u.Id < id))
                     : query.Where(u => u.LoginCount >= key && (u.LoginCount > key || u.Id > id));
@@ -251,6 +255,15 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         };
     }
 
+    /// <summary>Whether a cursor from the URL carries a key of the sort's type (the cursor is untrusted input).</summary>
+    public static bool CursorFits(UserSort sort, PageCursor cursor) => sort switch
+    {
+        UserSort.LoginCount => int.TryParse(cursor.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _),
+        UserSort.Created => cursor.HasTimeKey,
+        UserSort.LastLogin => cursor.Key is null || cursor.HasTimeKey,
+        _ => cursor.HasTextKey,
+    };
+
     private static PageCursor CursorOf(UserRow row, UserSort sort) => new(sort switch
     {
         UserSort.Email => row.Email,
@@ -260,6 +273,5 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         _ => row.DisplayName,
     }, long.Parse(row.Id, CultureInfo.InvariantCulture));
 
-    private static DateTime? FromTicks(string? ticks) =>
-        long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? new DateTime(value, DateTimeKind.Utc) : null;
+    private static DateTime? FromTicks(string? ticks) => PageCursor.TryTime(ticks, out var time) ? time : null;
 }

@@ -74,12 +74,17 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             return ChangeResult.Invalid(nameof(ProfileEdit.DisplayName), "Enter a name.");
         }
 
-        if (name.Length > 200)
+        if (name.Length > User.MaxDisplayNameLength)
         {
-            return ChangeResult.Invalid(nameof(ProfileEdit.DisplayName), "A name has at most 200 characters.");
+            return ChangeResult.Invalid(nameof(ProfileEdit.DisplayName), TextLimits.Message("A name", User.MaxDisplayNameLength, name.Length));
         }
 
-        if (email.Length is 0 or > 320 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        if (email.Length > User.MaxEmailLength)
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.Email), TextLimits.Message("An email address", User.MaxEmailLength, email.Length));
+        }
+
+        if (email.Length == 0 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
         {
             return ChangeResult.Invalid(nameof(ProfileEdit.Email), "Enter a valid email address, like name@example.com.");
         }
@@ -157,9 +162,9 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             return ChangeResult.Invalid("Provider", "Choose an identity provider.");
         }
 
-        if (subject.Length is 0 or > 255)
+        if (subject.Length is 0 or > UserCiamMapping.MaxSubjectLength)
         {
-            return ChangeResult.Invalid("Subject", "Enter the user's subject (sub) at that provider, at most 255 characters.");
+            return ChangeResult.Invalid("Subject", $"Enter the user's subject (sub) at that provider, at most {UserCiamMapping.MaxSubjectLength} characters.");
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
