@@ -239,7 +239,11 @@ public static class AuthSetup
     /// </summary>
     private static async Task<IResult> SignOutAsync(HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, Features.Sessions.PortalSessionService sessions)
     {
-        if (!await antiforgery.IsRequestValidAsync(context))
+        // UseAntiforgery has validated the token (it only records the result); without its verdict, validate here.
+        bool valid = context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { } validation
+            ? validation.IsValid
+            : await antiforgery.IsRequestValidAsync(context);
+        if (!valid)
         {
             return Results.BadRequest("The sign-out form has expired. Reload the page and sign out again.");
         }
