@@ -226,7 +226,8 @@ public static class AuthSetup
                     return Results.LocalRedirect("/signin?reason=ProviderUnavailable");
                 }
             })
-            .AllowAnonymous();
+            .AllowAnonymous()
+            .RequireRateLimiting(Security.RateLimits.SignIn);
 
         app.MapPost("/signout", SignOutAsync)
             .AllowAnonymous()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
+using AdminPortal.App.Security;
 using AdminPortal.App.Tenancy;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace AdminPortal.App.Features.Audit;
 public static class AuditExport
 {
     public static void MapAuditExport(this WebApplication app) =>
-        app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit);
+        app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit).AsExport();
 
     public static AuditFilter FilterFrom(string? actor, string? entity, string? action, string? from, string? to) => new(
         actor, entity, action,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
+using AdminPortal.App.Security;
 using AdminPortal.App.Tenancy;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace AdminPortal.App.Features.Users;
 public static class UserExport
 {
     public static void MapUserExport(this WebApplication app) =>
-        app.MapGet("/users/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewUsers);
+        app.MapGet("/users/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewUsers).AsExport();
 
     public static UserFilter FilterFrom(IQueryCollection query) => new(
         query["q"].FirstOrDefault(),
