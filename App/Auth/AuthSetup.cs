@@ -238,7 +238,7 @@ public static class AuthSetup
     /// Ends the server-side session, then the cookie. The antiforgery token is checked here: the endpoint reads no
     /// form, so the metadata alone is never enforced, and a cross-site POST could sign people out.
     /// </summary>
-    private static async Task<IResult> SignOutAsync(HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, Features.Sessions.PortalSessionService sessions)
+    internal static async Task<IResult> SignOutAsync(HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, Features.Sessions.PortalSessionService sessions)
     {
         // UseAntiforgery has validated the token (it only records the result); without its verdict, validate here.
         bool valid = context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { } validation
@@ -252,7 +252,18 @@ public static class AuthSetup
         if (SessionValidator.SessionIdOf(context.User) is long sessionId)
         {
             string actor = context.User.FindFirst(PortalClaimTypes.DisplayName)?.Value ?? "unknown";
-            await sessions.EndAsync(sessionId, Features.Sessions.SessionEndReason.SignedOut, actor, UserAccessService.UserIdOf(context.User), cancellationToken: context.RequestAborted);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            bounded.CancelAfter(TimeSpan.FromSeconds(5)); // not the retry strategy's minute: the person is waiting
+            try
+            {
+                await sessions.EndAsync(sessionId, Features.Sessions.SessionEndReason.SignedOut, actor, UserAccessService.UserIdOf(context.User), cancellationToken: bounded.Token);
+            }
+            catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested && (exception is OperationCanceledException || DatabaseFailure.CouldNotAnswer(exception)))
+            {
+                // Signing out always works in this browser; the record stays open until revoke or its cookie expires.
+                context.RequestServices.GetRequiredService<ILogger<SignInProviders>>().LogWarning(
+                    "Session {SessionId} could not be ended in the database ({Problem}); the cookie is removed anyway.", sessionId, exception.GetBaseException().Message);
+            }
         }
 
         await context.SignOutAsync(CookieScheme);

@@ -50,6 +50,25 @@ public class SessionOutageTests(ITestOutputHelper output)
             return context.Principal is not null;
         }
 
+        /// <summary>The real sign-out endpoint, with a valid antiforgery token: where it sends the browser, and whether the cookie was removed.</summary>
+        public async Task<(string? Location, bool CookieRemoved)> SignOutAsync(ClaimsPrincipal principal)
+        {
+            var collection = new ServiceCollection().AddSingleton(Validator).AddLogging();
+            collection.AddAuthentication(AuthSetup.CookieScheme).AddCookie(AuthSetup.CookieScheme);
+            var http = new DefaultHttpContext { RequestServices = collection.BuildServiceProvider(), User = principal };
+            http.Features.Set<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>(new ValidToken());
+            var result = await AuthSetup.SignOutAsync(http, null!, Sessions);
+            await result.ExecuteAsync(http);
+            return (http.Response.Headers.Location.ToString(), http.Response.Headers.SetCookie.ToString().Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
+        }
+
+        private sealed class ValidToken : Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature
+        {
+            public bool IsValid => true;
+
+            public Exception? Error => null;
+        }
+
         public Task<bool> CircuitKeepsAsync(ClaimsPrincipal principal) =>
             new PortalRevalidatingAuthenticationStateProvider(NullLoggerFactory.Instance, Validator, new ConfigurationBuilder().Build())
                 .ValidateNowAsync(new AuthenticationState(principal));
@@ -117,6 +136,13 @@ public class SessionOutageTests(ITestOutputHelper output)
         // What this instance knows the database ended stays refused through the outage.
         Assert.False(await instance.CookieKeepsAsync(ended));
         Assert.False(await instance.CircuitKeepsAsync(ended));
+        // Signing out still works in the browser while the database is down (the record stays open, and says so in the log).
+        watch.Restart();
+        var signOut = await instance.SignOutAsync(kept);
+        Assert.Equal(("/signin?reason=SignedOut", true), signOut);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0, 10);
+        output.WriteLine($"database stopped: sign-out answered after {watch.Elapsed.TotalSeconds:F2} s");
+
         output.WriteLine($"database stopped: cookie check kept the session after {cookieSeconds:F2} s, circuit check after {circuitSeconds:F2} s, next check within the pause {pausedMilliseconds:F1} ms");
         Assert.InRange(cookieSeconds, 0, CheckTimeout.TotalSeconds + 3);
 

@@ -71,7 +71,7 @@ public sealed class ProviderNetworkPolicy(IHostEnvironment environment, IConfigu
             // The message reaches customer admins (connection test, sync status): it never says what an inner host
             // name resolves to, or the policy would answer DNS questions about the portal's own network.
             throw new NetworkPolicyRefusedException(
-                $"{host} is refused by the portal's outbound network policy: loopback, private, link-local and multicast addresses are closed to "
+                $"{host} is refused by the portal's outbound network policy: loopback, private or link-local addresses are closed to "
                 + "identity providers here. For a provider inside your own network, set IdentityProviders:AllowPrivateNetworkAddresses.");
         }
 

@@ -22,7 +22,7 @@ public enum SessionState
 /// Ending a session on this instance updates the cache at once, so the same instance refuses the cookie on its very
 /// next request; other instances refuse it within <see cref="ActiveCacheLifetime"/>.
 /// </remarks>
-public sealed class PortalSessionService(IServiceScopeFactory scopes, TimeProvider clock) : IDisposable
+public sealed class PortalSessionService(IServiceScopeFactory scopes, TimeProvider clock)
 {
     public const int CacheSize = 50_000;
     public static readonly TimeSpan ActiveCacheLifetime = TimeSpan.FromSeconds(15);
@@ -31,6 +31,7 @@ public sealed class PortalSessionService(IServiceScopeFactory scopes, TimeProvid
     /// <summary>last_seen_at is written at most this often per session: never on every request.</summary>
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
+    // Never disposed: open circuits still run their checks while the host shuts down.
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = CacheSize });
 
     /// <summary>How many checks went to the database (for tests and measurements).</summary>
@@ -152,8 +153,6 @@ public sealed class PortalSessionService(IServiceScopeFactory scopes, TimeProvid
 
     private static string? Truncate(string? value, int length) =>
         string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
-
-    public void Dispose() => cache.Dispose();
 }
 
 /// <summary>Where a sign-in came from, as the sessions list shows it.</summary>
