@@ -4,6 +4,7 @@ using AdminPortal.App.Data;
 using AdminPortal.App.Features;
 using AdminPortal.App.Features.Audit;
 using AdminPortal.App.Features.Users;
+using AdminPortal.App.Security;
 using MudBlazor.Services;
 
 // `dotnet run -- migrate [--seed-demo-data]` migrates the configured database and exits; anything else serves the portal.
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args.Where(arg => arg.Contains('=')).
 builder.AddData();
 builder.AddIdentity();
 builder.AddFeatures();
+builder.AddSecurity();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits();
 
@@ -25,6 +27,7 @@ await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<DatabaseCommands>().PrepareAtStartupAsync();
 }
 
+app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -38,9 +41,10 @@ if (app.Services.GetRequiredService<SignInProviders>().Find(DevIdentityProvider.
 
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
-app.MapHealthChecks("/health").AllowAnonymous();
+app.MapHealthChecks("/health").AllowAnonymous().RequireRateLimiting(RateLimits.Health);
 app.MapSignInEndpoints();
 app.MapUserExport();
 app.MapAuditExport();

@@ -415,3 +415,50 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201075944_AddPortalSessions') THEN
+    CREATE TABLE portal_sessions (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        user_id bigint NOT NULL,
+        customer_id bigint NOT NULL,
+        provider character varying(100) NOT NULL,
+        user_agent character varying(512),
+        ip_address character varying(45),
+        started_at timestamp with time zone NOT NULL,
+        last_seen_at timestamp with time zone NOT NULL,
+        ended_at timestamp with time zone,
+        ended_reason character varying(32),
+        CONSTRAINT pk_portal_sessions PRIMARY KEY (id),
+        CONSTRAINT ck_portal_sessions_ended_reason CHECK (ended_reason IS NULL OR ended_reason IN ('signed_out', 'tokens_revoked', 'locked', 'deactivated', 'ended')),
+        CONSTRAINT fk_portal_sessions_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT,
+        CONSTRAINT fk_portal_sessions_users_user_id FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201075944_AddPortalSessions') THEN
+    CREATE INDEX ix_portal_sessions_customer_id_user_id_started_at_id ON portal_sessions (customer_id, user_id, started_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201075944_AddPortalSessions') THEN
+    CREATE INDEX ix_portal_sessions_user_id_ended_at ON portal_sessions (user_id, ended_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201075944_AddPortalSessions') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201075944_AddPortalSessions', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

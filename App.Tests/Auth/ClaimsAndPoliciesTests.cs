@@ -28,7 +28,7 @@ public class ClaimsAndPoliciesTests
         }
 
         using var access = new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>());
-        var transformation = new PortalClaimsTransformation(access);
+        var transformation = new PortalClaimsTransformation(SessionTestServices.Validator(database.Services, access));
         var cookie = Principal((PortalClaimTypes.UserId, userId.ToString()), (PortalClaimTypes.Role, PortalRoles.Editor), (PortalClaimTypes.DisplayName, "E"));
 
         var once = await transformation.TransformAsync(cookie);

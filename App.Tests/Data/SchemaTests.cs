@@ -62,6 +62,7 @@ public class SchemaTests
         Assert.Contains("ix_posts_site_id_status_updated_at_id", indexes);
         Assert.Contains("ix_user_ciam_mappings_ciam_system_id_external_subject", indexes);
         Assert.Contains("ix_audit_log_customer_id_at_id", indexes);
+        Assert.Contains("ix_portal_sessions_customer_id_user_id_started_at_id", indexes);
     }
 
     [Theory, BothProviders]

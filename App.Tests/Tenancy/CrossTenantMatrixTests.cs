@@ -3,6 +3,7 @@ using AdminPortal.App.Features.Audit;
 using AdminPortal.App.Features.Customers;
 using AdminPortal.App.Features.IdentityProviders;
 using AdminPortal.App.Features.Posts;
+using AdminPortal.App.Features.Sessions;
 using AdminPortal.App.Features.Sites;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
@@ -64,6 +65,10 @@ public class CrossTenantMatrixTests
             {
                 rows.AddRange((await db.AuditLog.AsNoTracking().ToListAsync()).Select(a => new Row(type, a.Id, new Owner(a.CustomerId, null), false)));
             }
+            else if (type == typeof(PortalSession))
+            {
+                rows.AddRange((await db.PortalSessions.AsNoTracking().ToListAsync()).Select(s => new Row(type, s.Id, new Owner(s.CustomerId, null), false)));
+            }
             else if (type == typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey))
             {
                 // The key ring belongs to no tenant and is hidden from all of them, the system scope included: only
@@ -102,6 +107,13 @@ public class CrossTenantMatrixTests
         long contosoSite;
         await using (var system = await database.ContextAsync(TenantScope.System()))
         {
+            // The demo data has no sessions: one open session per customer, so that the matrix covers them.
+            foreach (var user in (await system.Db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync()).GroupBy(u => u.CustomerId).Select(g => g.First()))
+            {
+                system.Db.PortalSessions.Add(PortalSessionService.Create(user.Id, user.CustomerId, "test", SessionOrigin.Unknown, DateTime.UtcNow));
+            }
+
+            await system.Db.SaveChangesAsync();
             rows = await AllRowsAsync(system.Db);
             contoso = await system.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
             contosoSite = await system.Db.Sites.Where(s => s.CustomerId == contoso).OrderBy(s => s.Name).Select(s => s.Id).FirstAsync();

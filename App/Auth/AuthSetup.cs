@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Identity.Web;
 using AdminPortal.App.Features.IdentityProviders;
+using AdminPortal.App.Tenancy;
 
 namespace AdminPortal.App.Auth;
 
@@ -93,6 +94,8 @@ public static class AuthSetup
         services.AddIdentityProviders();
 
         services.AddSingleton<UserAccessService>();
+        services.AddSingleton<Features.Sessions.PortalSessionService>();
+        services.AddSingleton<SessionValidator>();
         services.AddSingleton<SignInService>();
         services.AddTransient<IClaimsTransformation, PortalClaimsTransformation>();
         services.AddAuthorizationBuilder().AddPortalPolicies();
@@ -178,7 +181,7 @@ public static class AuthSetup
     private static async Task CompleteSignInAsync(TokenValidatedContext context)
     {
         var signIn = context.HttpContext.RequestServices.GetRequiredService<SignInService>();
-        var outcome = await signIn.SignInAsync(ExternalIdentity.From(context.Scheme.Name, context.Principal!), context.HttpContext.RequestAborted);
+        var outcome = await signIn.SignInAsync(ExternalIdentity.From(context.Scheme.Name, context.Principal!), Features.Sessions.SessionOrigin.From(context.HttpContext), context.HttpContext.RequestAborted);
         if (outcome.Principal is null)
         {
             // No session: the cookie is never written.
@@ -190,11 +193,11 @@ public static class AuthSetup
         context.Principal = outcome.Principal;
     }
 
-    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    internal static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
-        var access = context.HttpContext.RequestServices.GetRequiredService<UserAccessService>();
-        var principal = context.Principal!;
-        if (UserAccessService.UserIdOf(principal) is not long userId || !UserAccessService.IsSessionValid(await access.GetAsync(userId), principal))
+        // Unverified (the database could not answer) keeps the session: an outage never signs anybody out.
+        var validator = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
+        if (await validator.ValidateAsync(context.Principal!, cancellationToken: context.HttpContext.RequestAborted) == SessionVerdict.Invalid)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieScheme);
@@ -223,15 +226,48 @@ public static class AuthSetup
                     return Results.LocalRedirect("/signin?reason=ProviderUnavailable");
                 }
             })
-            .AllowAnonymous();
+            .AllowAnonymous()
+            .RequireRateLimiting(Security.RateLimits.SignIn);
 
-        app.MapPost("/signout", async (HttpContext context) =>
-            {
-                await context.SignOutAsync(CookieScheme);
-                return Results.LocalRedirect("/signin?reason=SignedOut");
-            })
+        app.MapPost("/signout", SignOutAsync)
             .AllowAnonymous()
             .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+    }
+
+    /// <summary>
+    /// Ends the server-side session, then the cookie. The antiforgery token is checked here: the endpoint reads no
+    /// form, so the metadata alone is never enforced, and a cross-site POST could sign people out.
+    /// </summary>
+    internal static async Task<IResult> SignOutAsync(HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, Features.Sessions.PortalSessionService sessions)
+    {
+        // UseAntiforgery has validated the token (it only records the result); without its verdict, validate here.
+        bool valid = context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { } validation
+            ? validation.IsValid
+            : await antiforgery.IsRequestValidAsync(context);
+        if (!valid)
+        {
+            return Results.BadRequest("The sign-out form has expired. Reload the page and sign out again.");
+        }
+
+        if (SessionValidator.SessionIdOf(context.User) is long sessionId)
+        {
+            string actor = context.User.FindFirst(PortalClaimTypes.DisplayName)?.Value ?? "unknown";
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            bounded.CancelAfter(TimeSpan.FromSeconds(5)); // not the retry strategy's minute: the person is waiting
+            try
+            {
+                await sessions.EndAsync(sessionId, Features.Sessions.SessionEndReason.SignedOut, actor, UserAccessService.UserIdOf(context.User), cancellationToken: bounded.Token);
+            }
+            catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested && (exception is OperationCanceledException || DatabaseFailure.CouldNotAnswer(exception)))
+            {
+                // Signing out always works in this browser; the record stays open until revoke or its cookie expires.
+                context.RequestServices.GetRequiredService<ILogger<SignInProviders>>().LogWarning(
+                    "Session {SessionId} could not be ended in the database ({Problem}); the cookie is removed anyway.", sessionId, exception.GetBaseException().Message);
+            }
+        }
+
+        await context.SignOutAsync(CookieScheme);
+        return Results.LocalRedirect("/signin?reason=SignedOut");
     }
 
     /// <summary>Only local paths: an open redirect after sign-in would hand the session's first click to anyone.</summary>

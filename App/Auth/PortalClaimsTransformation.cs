@@ -13,7 +13,7 @@ namespace AdminPortal.App.Auth;
 /// Runs on every request, including each Blazor hub request: it works on a clone, replaces rather than appends
 /// (idempotent), and reads through the bounded cache of <see cref="UserAccessService"/>.
 /// </remarks>
-public sealed class PortalClaimsTransformation(UserAccessService access) : IClaimsTransformation
+public sealed class PortalClaimsTransformation(SessionValidator validator) : IClaimsTransformation
 {
     private static readonly string[] TenantClaims = [PortalClaimTypes.Role, PortalClaimTypes.CustomerId, PortalClaimTypes.SiteId, PortalClaimTypes.CustomerName];
 
@@ -24,7 +24,13 @@ public sealed class PortalClaimsTransformation(UserAccessService access) : IClai
             return principal;
         }
 
-        var current = await access.GetAsync(userId);
+        var (answered, current) = await validator.ReadUserAsync(userId);
+        if (!answered)
+        {
+            // The database cannot answer: the ticket's own claims stand until it can (an outage ends no session).
+            return principal;
+        }
+
         // ClaimsPrincipal.Clone() shares the identities: clone each one, so the cookie's principal is never mutated.
         var clone = new ClaimsPrincipal(principal.Identities.Select(i => i.Clone()));
         var identity = (ClaimsIdentity)clone.Identity!;

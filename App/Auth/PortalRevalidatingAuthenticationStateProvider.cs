@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
-using AdminPortal.App.Tenancy;
 
 namespace AdminPortal.App.Auth;
 
@@ -8,25 +7,21 @@ namespace AdminPortal.App.Auth;
 /// Re-checks a circuit's user against the database every <see cref="RevalidationInterval"/>: a revoked, locked or
 /// deactivated user's open circuits end (the page then sends them to sign-in), without waiting for the cookie.
 /// </summary>
-public sealed class PortalRevalidatingAuthenticationStateProvider(ILoggerFactory loggerFactory, UserAccessService access, IConfiguration configuration)
+/// <remarks>
+/// A database that cannot answer keeps the circuit (<see cref="SessionVerdict.Unverified"/>): the base class would
+/// treat a thrown exception as "signed out", and an outage would end every open tab.
+/// </remarks>
+public sealed class PortalRevalidatingAuthenticationStateProvider(ILoggerFactory loggerFactory, SessionValidator validator, IConfiguration configuration)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
     protected override TimeSpan RevalidationInterval { get; } = configuration.GetValue("Auth:RevalidationInterval", TimeSpan.FromSeconds(30));
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
-    {
-        var user = authenticationState.User;
-        if (UserAccessService.UserIdOf(user) is not long userId)
-        {
-            return false;
-        }
+    // A changed role, customer or site ends the circuit too: it was authorized, and scoped, for the old ones. The
+    // next page load gets the current claims.
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+        await validator.ValidateAsync(authenticationState.User, freshUser: true, sameTenantClaims: true, cancellationToken) != SessionVerdict.Invalid;
 
-        // A changed role, customer or site ends the circuit too: it was authorized, and scoped, for the old ones. The
-        // next page load gets the current claims.
-        var current = await access.GetAsync(userId, fresh: true, cancellationToken);
-        return UserAccessService.IsSessionValid(current, user)
-            && user.FindFirst(PortalClaimTypes.Role)?.Value == current!.Role.ToString()
-            && user.FindFirst(PortalClaimTypes.CustomerId)?.Value == current.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            && user.FindFirst(PortalClaimTypes.SiteId)?.Value == current.SiteId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>The same check as the periodic one, callable by tests (the base class's loop is private).</summary>
+    internal Task<bool> ValidateNowAsync(AuthenticationState state, CancellationToken cancellationToken = default) =>
+        ValidateAuthenticationStateAsync(state, cancellationToken);
 }

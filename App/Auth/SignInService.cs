@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.IdentityProviders;
+using AdminPortal.App.Features.Sessions;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -50,14 +51,17 @@ public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Den
 /// </summary>
 public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders providers, UserAccessService access, TimeProvider clock, ILogger<SignInService> logger)
 {
-    public async Task<SignInOutcome> SignInAsync(ExternalIdentity identity, CancellationToken cancellationToken = default)
+    public Task<SignInOutcome> SignInAsync(ExternalIdentity identity, CancellationToken cancellationToken = default) =>
+        SignInAsync(identity, SessionOrigin.Unknown, cancellationToken);
+
+    public async Task<SignInOutcome> SignInAsync(ExternalIdentity identity, SessionOrigin origin, CancellationToken cancellationToken = default)
     {
         // Two sign-ins of the same user at once: the version token makes one of them retry with fresh data.
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await TrySignInAsync(identity, cancellationToken);
+                return await TrySignInAsync(identity, origin, cancellationToken);
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
             {
@@ -65,7 +69,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         }
     }
 
-    private async Task<SignInOutcome> TrySignInAsync(ExternalIdentity identity, CancellationToken cancellationToken)
+    private async Task<SignInOutcome> TrySignInAsync(ExternalIdentity identity, SessionOrigin origin, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var tenant = scope.ServiceProvider.GetRequiredService<TenantContext>();
@@ -159,6 +163,11 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         user.LoginCount++;
         user.LastLoginAt = now;
         db.SetAuditAction(user, Features.Audit.AuditActions.SignIn);
+        // The server-side session, in the same transaction: its id goes into the cookie, and sign-out, revoke and
+        // lock end it (see PortalSessionService).
+        var session = PortalSessionService.Create(user.Id, user.CustomerId, identity.Scheme, origin, now);
+        db.PortalSessions.Add(session);
+        db.SetAuditAction(session, "start_session");
         await db.SaveChangesAsync(cancellationToken);
         access.Invalidate(user.Id);
 
@@ -168,6 +177,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             new(PortalClaimTypes.DisplayName, user.DisplayName),
             new(PortalClaimTypes.Email, user.Email),
             new(PortalClaimTypes.Provider, identity.Scheme),
+            new(PortalClaimTypes.SessionId, session.Id.ToString(CultureInfo.InvariantCulture)),
             new(PortalClaimTypes.SignedInAt, new DateTimeOffset(now).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
         };
         claims.AddRange(PortalClaimsTransformation.ClaimsFor(new UserAccess(user.Id, user.PortalRole, user.CustomerId, user.SiteId, user.Customer?.Name ?? "", true, false, true, user.TokensRevokedAt)));

@@ -4,6 +4,7 @@ using AdminPortal.App.Features.Audit;
 using AdminPortal.App.Features.Customers;
 using AdminPortal.App.Features.IdentityProviders;
 using AdminPortal.App.Features.Posts;
+using AdminPortal.App.Features.Sessions;
 using AdminPortal.App.Features.Sites;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
@@ -33,6 +34,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public DbSet<CiamSystem> CiamSystems => Set<CiamSystem>();
     public DbSet<UserCiamMapping> UserCiamMappings => Set<UserCiamMapping>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<PortalSession> PortalSessions => Set<PortalSession>();
 
     public TenantScope Tenant => tenant.Current;
 
@@ -72,6 +74,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<CiamSystem>().HasQueryFilter(TenantFilter, c => TenantAllCustomers || (TenantCustomerId != null && (c.CustomerId == null || c.CustomerId == TenantCustomerId)));
         modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || m.User!.CustomerId == TenantCustomerId);
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
+        modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
 
         // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
         DataProtectionKeyContext.Configure(modelBuilder);
@@ -138,6 +141,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
 
                         break;
                     case User: siteIds.Add((long)values[nameof(User.SiteId)]!); break;
+                    case PortalSession: userIds.Add((long)values[nameof(PortalSession.UserId)]!); break;
                     case UserCiamMapping:
                         userIds.Add((long)values[nameof(UserCiamMapping.UserId)]!);
                         systemIds.Add((long)values[nameof(UserCiamMapping.CiamSystemId)]!);
@@ -221,6 +225,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                 (_, null) => true,
                 (User, _) => siteOwners.TryGetValue((long)current[nameof(User.SiteId)]!, out long siteOwner) && siteOwner == owner,
                 (Post, _) => current[nameof(Post.AuthorId)] is not long author || (userOwners.TryGetValue(author, out long authorOwner) && authorOwner == owner),
+                (PortalSession, _) => userOwners.TryGetValue((long)current[nameof(PortalSession.UserId)]!, out long sessionOwner) && sessionOwner == owner,
                 (UserCiamMapping, _) => systemOwners.TryGetValue((long)current[nameof(UserCiamMapping.CiamSystemId)]!, out long? systemOwner) && (systemOwner is null || systemOwner == owner),
                 _ => true,
             };

@@ -20,7 +20,9 @@ public static class FeaturesSetup
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();
-        builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10));
+        // Provider authorities are typed by customer admins: the sync goes through the same network policy as sign-in.
+        builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<IdentityProviders.ProviderNetworkPolicy>().CreateHandler());
         builder.Services.AddSingleton<Users.ISyncTarget, Users.DiscoveryDocumentSyncTarget>();
         builder.Services.AddSingleton<Users.UserSyncWorker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Users.UserSyncWorker>());

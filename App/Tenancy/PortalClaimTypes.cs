@@ -14,6 +14,8 @@ public static class PortalClaimTypes
     public const string SignedInAt = "portal:signed_in_at";
     /// <summary>The authentication scheme (identity provider) the user signed in with.</summary>
     public const string Provider = "portal:provider";
+    /// <summary>The server-side session (portal_sessions.id) of this sign-in; an ended session refuses the cookie.</summary>
+    public const string SessionId = "portal:session_id";
 }
 
 /// <summary>A user's role in the portal (users.portal_role). A user without one has no access to the portal.</summary>

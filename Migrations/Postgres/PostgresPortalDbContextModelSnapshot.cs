@@ -354,6 +354,71 @@ namespace AdminPortal.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("unique_rowid()");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("EndedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("ended_reason");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)")
+                        .HasColumnName("ip_address");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("user_agent");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_portal_sessions");
+
+                    b.HasIndex("UserId", "EndedAt")
+                        .HasDatabaseName("ix_portal_sessions_user_id_ended_at");
+
+                    b.HasIndex("CustomerId", "UserId", "StartedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_portal_sessions_customer_id_user_id_started_at_id");
+
+                    b.ToTable("portal_sessions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_portal_sessions_ended_reason", "ended_reason IS NULL OR ended_reason IN ('signed_out', 'tokens_revoked', 'locked', 'deactivated', 'ended')");
+                        });
+                });
+
             modelBuilder.Entity("AdminPortal.App.Features.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -648,6 +713,25 @@ namespace AdminPortal.Migrations.Postgres
                     b.Navigation("Author");
 
                     b.Navigation("Site");
+                });
+
+            modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>
+                {
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_portal_sessions_customers_customer_id");
+
+                    b.HasOne("AdminPortal.App.Features.Users.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_portal_sessions_users_user_id");
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("AdminPortal.App.Features.Sites.Site", b =>

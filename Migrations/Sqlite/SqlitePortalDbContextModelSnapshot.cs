@@ -344,6 +344,70 @@ namespace AdminPortal.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("customer_id");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("EndedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_reason");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_address");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_agent");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_portal_sessions");
+
+                    b.HasIndex("UserId", "EndedAt")
+                        .HasDatabaseName("ix_portal_sessions_user_id_ended_at");
+
+                    b.HasIndex("CustomerId", "UserId", "StartedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_portal_sessions_customer_id_user_id_started_at_id");
+
+                    b.ToTable("portal_sessions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_portal_sessions_ended_reason", "ended_reason IS NULL OR ended_reason IN ('signed_out', 'tokens_revoked', 'locked', 'deactivated', 'ended')");
+                        });
+                });
+
             modelBuilder.Entity("AdminPortal.App.Features.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -624,6 +688,25 @@ namespace AdminPortal.Migrations.Sqlite
                     b.Navigation("Author");
 
                     b.Navigation("Site");
+                });
+
+            modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>
+                {
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_portal_sessions_customers_customer_id");
+
+                    b.HasOne("AdminPortal.App.Features.Users.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_portal_sessions_users_user_id");
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("AdminPortal.App.Features.Sites.Site", b =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Components.Shared;
 using AdminPortal.App.Data;
+using AdminPortal.App.Security;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ namespace AdminPortal.App.Features.Audit;
 public static class AuditExport
 {
     public static void MapAuditExport(this WebApplication app) =>
-        app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit);
+        app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit).AsExport();
 
     /// <summary>The audit page's filter from its URL (untrusted: a value that is not valid is left out and recorded in <paramref name="url"/>).</summary>
     public static AuditFilter FilterFrom(UrlState url, string? actor, string? entity, string? action, string? from, string? to) => new(

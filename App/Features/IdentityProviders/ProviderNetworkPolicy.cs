@@ -68,8 +68,10 @@ public sealed class ProviderNetworkPolicy(IHostEnvironment environment, IConfigu
         var allowed = addresses.Where(IsAllowed).ToArray();
         if (allowed.Length == 0)
         {
-            throw new HttpRequestException(
-                $"{host} resolves to {string.Join(", ", addresses.Select(a => a.ToString()))}: loopback, private or link-local addresses are closed to "
+            // The message reaches customer admins (connection test, sync status): it never says what an inner host
+            // name resolves to, or the policy would answer DNS questions about the portal's own network.
+            throw new NetworkPolicyRefusedException(
+                $"{host} is refused by the portal's outbound network policy: loopback, private or link-local addresses are closed to "
                 + "identity providers here. For a provider inside your own network, set IdentityProviders:AllowPrivateNetworkAddresses.");
         }
 
@@ -86,3 +88,6 @@ public sealed class ProviderNetworkPolicy(IHostEnvironment environment, IConfigu
         }
     }
 }
+
+/// <summary>The connection was refused before it was made: the address is closed by <see cref="ProviderNetworkPolicy"/>.</summary>
+public sealed class NetworkPolicyRefusedException(string message) : IOException(message);

@@ -65,6 +65,13 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
                 db.SetAuditAction(user, "bulk_" + SnakeCaseEnumConverter.ToSnakeCase(action.ToString()));
             }
 
+            // Locked or revoked users' open sessions end in the same transaction as the batch.
+            if (action is BulkAction.Lock or BulkAction.RevokeTokens)
+            {
+                await Sessions.PortalSessionService.EndOpenSessionsAsync(db, batch.Select(u => u.Id).ToList(),
+                    action == BulkAction.Lock ? Sessions.SessionEndReason.Locked : Sessions.SessionEndReason.TokensRevoked, now, CancellationToken.None);
+            }
+
             // Not cancellable once started: the batch lands whole or (on error) not at all.
             await db.SaveChangesAsync(CancellationToken.None);
             foreach (var user in batch)

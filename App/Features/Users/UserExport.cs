@@ -2,6 +2,7 @@ using System.Globalization;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Components.Shared;
 using AdminPortal.App.Data;
+using AdminPortal.App.Security;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,7 +15,7 @@ namespace AdminPortal.App.Features.Users;
 public static class UserExport
 {
     public static void MapUserExport(this WebApplication app) =>
-        app.MapGet("/users/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewUsers);
+        app.MapGet("/users/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewUsers).AsExport();
 
     /// <summary>
     /// The grid's filter from its URL, for the page and for the export alike. URL state is untrusted: each value is

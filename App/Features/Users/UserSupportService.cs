@@ -3,6 +3,7 @@ using System.Net.Mail;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.IdentityProviders;
+using AdminPortal.App.Features.Sessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Users;
@@ -116,6 +117,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         user.DisplayName = name;
         user.Email = email;
         user.SiteId = siteId;
+        if (user.IsActive && !edit.IsActive)
+        {
+            await PortalSessionService.EndOpenSessionsAsync(db, [id], SessionEndReason.Deactivated, clock.GetUtcNow().UtcDateTime, cancellationToken);
+        }
+
         user.IsActive = edit.IsActive;
         return await SaveAsync(db, id, cancellationToken);
     }
@@ -127,7 +133,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             user.RefreshTokenHash = null;
             user.TokenExpiresAt = null;
             return null;
-        }, cancellationToken);
+        }, cancellationToken, SessionEndReason.TokensRevoked);
 
     public Task<ChangeResult> SetLockedAsync(long id, bool locked, CancellationToken cancellationToken = default) =>
         ChangeAsync(id, locked ? "lock" : "unlock", user =>
@@ -139,7 +145,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
 
             user.IsLocked = locked;
             return null;
-        }, cancellationToken);
+        }, cancellationToken, locked ? SessionEndReason.Locked : null);
 
     /// <summary>failed → pending; the sync worker picks it up.</summary>
     public Task<ChangeResult> RetrySyncAsync(long id, CancellationToken cancellationToken = default) =>
@@ -212,7 +218,8 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
     }
 
     /// <summary>Loads, applies a rule (null = allowed, else the reason), saves with the audit action.</summary>
-    private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken)
+    /// <param name="endSessions">The user's open sessions end in the same transaction, for this reason.</param>
+    private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken, SessionEndReason? endSessions = null)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
@@ -224,6 +231,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         if (rule(user) is { } reason)
         {
             return ChangeResult.Invalid("Action", reason);
+        }
+
+        if (endSessions is { } endReason)
+        {
+            await PortalSessionService.EndOpenSessionsAsync(db, [id], endReason, clock.GetUtcNow().UtcDateTime, cancellationToken);
         }
 
         db.SetAuditAction(user, action);

@@ -29,8 +29,26 @@ public interface ISyncTarget
 /// its issuer. In Development only loopback providers are contacted (Sync:LoopbackOnly), so a developer's machine
 /// never calls out to a tenant's real identity provider.
 /// </summary>
-public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, IServer server, IConfiguration configuration, IHostEnvironment environment) : ISyncTarget
+/// <remarks>
+/// The authorities are typed by customer admins, and the stored error is shown to them: requests go through
+/// <see cref="IdentityProviders.ProviderNetworkPolicy"/> (no redirects, no inner addresses outside Development), and
+/// only a category of error is stored (<see cref="SyncErrors"/>); the details go to the log.
+/// </remarks>
+public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, IServer server, IConfiguration configuration, IHostEnvironment environment, ILogger<DiscoveryDocumentSyncTarget> logger) : ISyncTarget
 {
+    private static bool FindInner<T>(Exception exception) where T : Exception
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is T)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public async Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken)
     {
         if (providers.Count == 0)
@@ -60,20 +78,34 @@ public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, ISer
             try
             {
                 using var response = await client.GetAsync(uri, cancellationToken);
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    logger.LogWarning("Sync of user {UserId}: {Address} answered HTTP {Status} to {Location}; redirects are not followed.", user.Id, uri, (int)response.StatusCode, response.Headers.Location);
+                    return new SyncResult(false, SyncErrors.Redirected(name));
+                }
+
                 if (!response.IsSuccessStatusCode)
                 {
-                    return new SyncResult(false, $"{name}: the discovery document answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
+                    logger.LogWarning("Sync of user {UserId}: {Address} answered HTTP {Status} {Reason}.", user.Id, uri, (int)response.StatusCode, response.ReasonPhrase);
+                    return new SyncResult(false, SyncErrors.ErrorAnswer(name));
                 }
 
                 using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
                 if (!document.RootElement.TryGetProperty("issuer", out var issuer) || issuer.ValueKind != System.Text.Json.JsonValueKind.String)
                 {
-                    return new SyncResult(false, $"{name}: the discovery document has no issuer.");
+                    return new SyncResult(false, SyncErrors.InvalidDocument(name));
                 }
             }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or IOException && !cancellationToken.IsCancellationRequested)
             {
-                return new SyncResult(false, $"{name}: the discovery document could not be read ({exception.GetType().Name}: {exception.Message}).");
+                logger.LogWarning("Sync of user {UserId}: {Address} could not be read: {Problem}", user.Id, uri, exception.ToString());
+                return new SyncResult(false, exception switch
+                {
+                    _ when FindInner<IdentityProviders.NetworkPolicyRefusedException>(exception) => SyncErrors.RefusedByPolicy(name),
+                    TaskCanceledException => SyncErrors.NoAnswer(name),
+                    System.Text.Json.JsonException => SyncErrors.InvalidDocument(name),
+                    _ => SyncErrors.Unreachable(name),
+                });
             }
         }
 
@@ -84,6 +116,17 @@ public sealed class DiscoveryDocumentSyncTarget(IHttpClientFactory clients, ISer
 
         return new SyncResult(true, null);
     }
+}
+
+/// <summary>What the sync stores where customer admins read it: a category, never an address, a message or a status.</summary>
+public static class SyncErrors
+{
+    public static string Unreachable(string provider) => $"{provider}: the provider could not be reached.";
+    public static string RefusedByPolicy(string provider) => $"{provider}: the provider's address is refused by the portal's outbound network policy.";
+    public static string Redirected(string provider) => $"{provider}: the provider answered with a redirect, which the portal does not follow.";
+    public static string ErrorAnswer(string provider) => $"{provider}: the provider answered with an error.";
+    public static string NoAnswer(string provider) => $"{provider}: the provider did not answer in time.";
+    public static string InvalidDocument(string provider) => $"{provider}: the provider's discovery document is not valid.";
 }
 
 /// <summary>Processes pending users in batches: each gets synced or failed with the error, audited, and the circuits are told.</summary>
