@@ -15,6 +15,8 @@ public sealed class DatabaseHealthCheck(IServiceScopeFactory scopes, DatabaseAva
     {
         if (await availability.ProbeAsync(cancellationToken) is { } failure)
         {
+            // The banner should not wait for the next scheduled probe when a monitor already saw the outage.
+            availability.ReportFailure(failure);
             return HealthCheckResult.Unhealthy("The database does not answer.", failure);
         }
 
