@@ -43,7 +43,13 @@ public sealed class OutageBrowserTests(ITestOutputHelper output)
         await editor.Locator("[data-interactive=true]").WaitForAsync();
         var content = editor.GetByLabel("Content (Markdown)");
         await content.FillAsync("Written before the outage.");
-        await Expect(editor.GetByTestId("save-state")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Autosaved at"), new() { Timeout = 15_000 });
+        // Autosaved before the outage: wait until the database holds it.
+        for (int wait = 0; wait < 60 && await portal.QueryAsync(db => db.Posts.Where(p => p.Id == draft).Select(p => p.Content).SingleAsync()) != "Written before the outage."; wait++)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Equal("Written before the outage.", await portal.QueryAsync(db => db.Posts.Where(p => p.Id == draft).Select(p => p.Content).SingleAsync()));
 
         // An admin on the users grid, in another browser context (their own cookies).
         var admin = await portal.SignInAsync("Platform admin");

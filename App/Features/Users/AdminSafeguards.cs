@@ -15,7 +15,7 @@ public enum GuardedAction
 }
 
 /// <summary>A user an action leaves alone, and why (shown in the bulk preview and reported after the run).</summary>
-public sealed record ActionExclusion(string UserId, string DisplayName, string Reason);
+public sealed record ActionExclusion(string UserId, string DisplayName, string Email, string Reason);
 
 /// <summary>
 /// The rules that keep careless clicks from locking people out: an action never locks, deactivates or revokes the
@@ -57,10 +57,10 @@ public static class AdminSafeguards
         long? self = db.Tenant.ActorUserId;
         if (self is long selfId)
         {
-            var me = await targets.Where(u => u.Id == selfId).Select(u => new { u.Id, u.DisplayName }).FirstOrDefaultAsync(cancellationToken);
+            var me = await targets.Where(u => u.Id == selfId).Select(u => new { u.Id, u.DisplayName, u.Email }).FirstOrDefaultAsync(cancellationToken);
             if (me is not null)
             {
-                exclusions.Add(new ActionExclusion(Text(me.Id), me.DisplayName, SelfReason(action)));
+                exclusions.Add(new ActionExclusion(Text(me.Id), me.DisplayName, me.Email, SelfReason(action)));
             }
         }
 
@@ -74,7 +74,7 @@ public static class AdminSafeguards
         var losing = await targets
             .Where(u => u.Id != excludedSelf && u.IsActive && !u.IsLocked && (u.PortalRole == PortalRole.CustomerAdmin || u.PortalRole == PortalRole.PlatformAdmin))
             .OrderBy(u => u.Id)
-            .Select(u => new { u.Id, u.DisplayName, u.CustomerId, u.PortalRole, Customer = u.Customer!.Name, CustomerActive = u.Customer.IsActive })
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.CustomerId, u.PortalRole, Customer = u.Customer!.Name, CustomerActive = u.Customer.IsActive })
             .ToListAsync(cancellationToken);
         if (losing.Count == 0)
         {
@@ -92,7 +92,7 @@ public static class AdminSafeguards
             if (!another)
             {
                 var kept = customer.Last();
-                exclusions.Add(new ActionExclusion(Text(kept.Id), kept.DisplayName, LastCustomerAdminReason(kept.Customer)));
+                exclusions.Add(new ActionExclusion(Text(kept.Id), kept.DisplayName, kept.Email, LastCustomerAdminReason(kept.Customer)));
             }
         }
 
@@ -103,7 +103,7 @@ public static class AdminSafeguards
             if (!another)
             {
                 var kept = platformAdmins[^1];
-                exclusions.Add(new ActionExclusion(Text(kept.Id), kept.DisplayName, LastPlatformAdminReason));
+                exclusions.Add(new ActionExclusion(Text(kept.Id), kept.DisplayName, kept.Email, LastPlatformAdminReason));
             }
         }
 
