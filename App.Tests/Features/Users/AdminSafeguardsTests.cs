@@ -217,6 +217,35 @@ public class AdminSafeguardsTests
     }
 
     [Theory, BothProviders]
+    public async Task Lock_TwoAdminsLockEachOtherAtOnce_OneIsRefusedAndTheCustomerKeepsAnAdmin(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var first = (await AdminsAsync(database)).First(a => a.Role == PortalRole.CustomerAdmin);
+        Person second;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var promoted = await context.Db.Users.FirstAsync(u => u.CustomerId == first.CustomerId && u.PortalRole == null && u.IsActive && !u.IsLocked);
+            promoted.PortalRole = PortalRole.CustomerAdmin;
+            await context.Db.SaveChangesAsync();
+            second = first with { Id = promoted.Id, Name = promoted.DisplayName };
+        }
+
+        // Each admin locks the other in the same instant: each alone would be allowed, both together would strand the customer.
+        await using var firstScope = database.Scope(CustomerAdmin(first));
+        await using var secondScope = database.Scope(CustomerAdmin(second));
+        using var start = new SemaphoreSlim(0, 2);
+        var byFirst = Task.Run(async () => { await start.WaitAsync(); return await Support(database, firstScope).SetLockedAsync(second.Id, true); });
+        var bySecond = Task.Run(async () => { await start.WaitAsync(); return await Support(database, secondScope).SetLockedAsync(first.Id, true); });
+        start.Release(2);
+        var results = await Task.WhenAll(byFirst, bySecond);
+
+        Assert.Equal(1, results.Count(r => r.Succeeded));
+        Assert.Contains(results, r => r.Errors.GetValueOrDefault("Action")?.StartsWith("Last active admin of", StringComparison.Ordinal) == true);
+        await using var after = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(1, await after.Db.Users.CountAsync(u => u.CustomerId == first.CustomerId && u.PortalRole == PortalRole.CustomerAdmin && u.IsActive && !u.IsLocked));
+    }
+
+    [Theory, BothProviders]
     public async Task DeactivateCustomer_OwnCustomerOrTheLastPlatformAdmins_IsRefused(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
