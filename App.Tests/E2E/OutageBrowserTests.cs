@@ -43,8 +43,9 @@ public sealed class OutageBrowserTests(ITestOutputHelper output)
         await editor.Locator("[data-interactive=true]").WaitForAsync();
         var content = editor.GetByLabel("Content (Markdown)");
         await content.FillAsync("Written before the outage.");
-        // Autosaved before the outage: wait until the database holds it.
-        for (int wait = 0; wait < 60 && await portal.QueryAsync(db => db.Posts.Where(p => p.Id == draft).Select(p => p.Content).SingleAsync()) != "Written before the outage."; wait++)
+        await Expect(content).ToHaveValueAsync("Written before the outage.");
+        // Autosaved before the outage: wait until the database holds it (two seconds after the last keystroke).
+        for (int wait = 0; wait < 120 && await portal.QueryAsync(db => db.Posts.Where(p => p.Id == draft).Select(p => p.Content).SingleAsync()) != "Written before the outage."; wait++)
         {
             await Task.Delay(250);
         }
