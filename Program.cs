@@ -44,7 +44,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
-app.MapHealthChecks("/health").AllowAnonymous().RequireRateLimiting(RateLimits.Health);
+app.MapHealthEndpoints().RequireRateLimiting(RateLimits.Health);
 app.MapSignInEndpoints();
 app.MapUserExport();
 app.MapAuditExport();

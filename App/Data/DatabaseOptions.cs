@@ -33,6 +33,24 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool SkipMigrationLock { get; set; }
 
+    /// <summary>How often the availability probe asks the database while it answers (every second while it does not).</summary>
+    public TimeSpan AvailabilityProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the probe and the readiness check (/health/ready) wait for the database.</summary>
+    public TimeSpan AvailabilityProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long into an outage queries keep retrying a lost connection. Past it they fail at once, and the page shows
+    /// its error state under the "Database unavailable" banner instead of a minute's spinner.
+    /// </summary>
+    public TimeSpan RetryDuringOutage { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>EF's retry strategy (PostgreSQL): retries of a transient error, e.g. CockroachDB's 40001.</summary>
+    public int MaxRetryCount { get; set; } = 6;
+
+    /// <summary>The longest wait between two retries (EF's default is 30 s, which made an outage a minute's spinner).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     public bool ShouldMigrateOnStartup => MigrateOnStartup ?? Provider == DatabaseProvider.Sqlite;
 
     public bool ShouldSeedDemoData => SeedDemoData ?? Provider == DatabaseProvider.Sqlite;

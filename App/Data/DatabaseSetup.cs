@@ -15,7 +15,8 @@ public static class DatabaseSetup
         var options = ReadOptions(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddPortalData(options);
         DataProtectionKeyContext.ProtectKeysWithConfiguredCertificate(builder.Services, builder.Configuration);
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHostedService<DatabaseAvailabilityProbe>();
+        builder.Services.AddPortalHealthChecks();
         return builder;
     }
 
@@ -57,6 +58,7 @@ public static class DatabaseSetup
     public static IServiceCollection AddPortalData(this IServiceCollection services, DatabaseOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton(provider => new DatabaseAvailability(options, provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddScoped<TenantContext>();
         // Scoped, not singleton: each context must see its own circuit's tenant.
         switch (options.Provider)
@@ -66,7 +68,7 @@ public static class DatabaseSetup
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<SqlitePortalDbContext>>();
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextFactory<PostgresPortalDbContext>(builder => Configure(builder, options), ServiceLifetime.Scoped);
+                services.AddDbContextFactory<PostgresPortalDbContext>((provider, builder) => Configure(builder, options, provider.GetRequiredService<DatabaseAvailability>()), ServiceLifetime.Scoped);
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<PostgresPortalDbContext>>();
                 break;
         }
@@ -85,7 +87,9 @@ public static class DatabaseSetup
         return builder.Options;
     }
 
-    private static void Configure(DbContextOptionsBuilder builder, DatabaseOptions options)
+    /// <param name="availability">When given (the running portal), failures are reported to it and lost connections
+    /// stop being retried once an outage outlasts <see cref="DatabaseOptions.RetryDuringOutage"/>.</param>
+    private static void Configure(DbContextOptionsBuilder builder, DatabaseOptions options, DatabaseAvailability? availability = null)
     {
         switch (options.Provider)
         {
@@ -95,7 +99,23 @@ public static class DatabaseSetup
                 break;
             case DatabaseProvider.Postgres:
                 // The retrying strategy covers SQLSTATE 40001, which CockroachDB returns for serialization conflicts.
-                builder.UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsHistoryTable(HistoryTable).EnableRetryOnFailure());
+                builder.UseNpgsql(options.ConnectionString, npgsql =>
+                {
+                    npgsql.MigrationsHistoryTable(HistoryTable);
+                    if (availability is null)
+                    {
+                        npgsql.EnableRetryOnFailure(options.MaxRetryCount, options.MaxRetryDelay, null);
+                    }
+                    else
+                    {
+                        npgsql.ExecutionStrategy(dependencies => new PortalRetryingExecutionStrategy(dependencies, availability));
+                    }
+                });
+                if (availability is not null)
+                {
+                    builder.AddInterceptors(availability.FailureInterceptor);
+                }
+
                 if (options.SkipMigrationLock)
                 {
                     builder.ReplaceService<IHistoryRepository, UnlockedNpgsqlHistoryRepository>();

@@ -32,14 +32,16 @@ public class TenantAdminServiceTests
         Assert.Contains("still has 2 site(s)", (await admin.DeleteCustomerAsync(long.Parse(contoso.Id))).Errors["Action"]);
         Assert.True((await admin.DeleteCustomerAsync(long.Parse(northwind.Id))).Succeeded);
 
-        // Deactivating keeps every row, and its users can no longer sign in.
-        var impact = await admin.CustomerImpactAsync(long.Parse(contoso.Id));
-        Assert.True((await admin.SetCustomerActiveAsync(long.Parse(contoso.Id), false)).Succeeded);
-        Assert.Equal(impact, await admin.CustomerImpactAsync(long.Parse(contoso.Id)));
+        // Deactivating keeps every row, and its users can no longer sign in. (Fabrikam: Contoso holds the only
+        // platform admin, whom deactivation must never strand.)
+        var fabrikam = customers.Single(c => c.Slug == "fabrikam");
+        var impact = await admin.CustomerImpactAsync(long.Parse(fabrikam.Id));
+        Assert.True((await admin.SetCustomerActiveAsync(long.Parse(fabrikam.Id), false)).Succeeded);
+        Assert.Equal(impact, await admin.CustomerImpactAsync(long.Parse(fabrikam.Id)));
         string subject;
         await using (var context = await database.ContextAsync(TenantScope.System()))
         {
-            subject = await context.Db.UserCiamMappings.Where(m => m.CiamSystem!.Authority == DevIdentityProvider.Authority && m.User!.CustomerId == long.Parse(contoso.Id)).Select(m => m.ExternalSubject).FirstAsync();
+            subject = await context.Db.UserCiamMappings.Where(m => m.CiamSystem!.Authority == DevIdentityProvider.Authority && m.User!.CustomerId == long.Parse(fabrikam.Id)).Select(m => m.ExternalSubject).FirstAsync();
         }
 
         var providers = new SignInProviders();

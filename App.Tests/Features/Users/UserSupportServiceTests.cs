@@ -118,7 +118,8 @@ public class UserSupportServiceTests
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
         var (contoso, _) = await CustomersAsync(database);
-        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && !u.IsLocked));
+        // Not an admin: the last customer admin cannot be locked at all.
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && !u.IsLocked && u.PortalRole == null));
         await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "first@contoso.example"));
         var service = Service(database, scope);
         await using (var other = database.Scope(TenantScope.ForCustomer(contoso, "second@contoso.example")))

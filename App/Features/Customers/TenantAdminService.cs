@@ -182,9 +182,33 @@ public sealed partial class TenantAdminService(IDbContextFactory<PortalDbContext
             return ChangeResult.Missing();
         }
 
+        if (!active && customer.IsActive && await DeactivationRefusalAsync(db, id, cancellationToken) is { } refusal)
+        {
+            return ChangeResult.Invalid("Action", refusal);
+        }
+
         customer.IsActive = active;
         db.SetAuditAction(customer, active ? "activate" : "deactivate");
         return await SaveAsync(db, cancellationToken);
+    }
+
+    /// <summary>
+    /// A deactivated customer's users cannot sign in: never the actor's own customer, nor the customer of the last
+    /// active platform admins. Counts across tenants, never rows.
+    /// </summary>
+    private static async Task<string?> DeactivationRefusalAsync(PortalDbContext db, long customerId, CancellationToken cancellationToken)
+    {
+        var everyone = db.Users.IgnoreQueryFilters([PortalDbContext.TenantFilter]);
+        if (db.Tenant.ActorUserId is long self && await everyone.AnyAsync(u => u.Id == self && u.CustomerId == customerId, cancellationToken))
+        {
+            return "You cannot deactivate your own customer: you would lose access yourself. Another platform admin can do it.";
+        }
+
+        bool platformAdminHere = await everyone.AnyAsync(u => u.CustomerId == customerId && u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked, cancellationToken);
+        bool platformAdminElsewhere = await everyone.AnyAsync(u => u.CustomerId != customerId && u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked && u.Customer!.IsActive, cancellationToken);
+        return platformAdminHere && !platformAdminElsewhere
+            ? "This customer holds the last active platform admin: deactivating it would leave nobody to manage the platform."
+            : null;
     }
 
     public async Task<ChangeResult> SetSiteActiveAsync(long id, bool active, CancellationToken cancellationToken = default)

@@ -18,7 +18,14 @@ public sealed record BulkTarget(UserFilter Filter, IReadOnlyCollection<string>? 
 
 public sealed record BulkProgress(int Done, int Total, int Batches);
 
-public sealed record BulkOutcome(int Done, int Total, bool Cancelled);
+/// <summary>What a run would change (<see cref="Affected"/>) and whom it leaves alone, and why.</summary>
+public sealed record BulkPreview(int Affected, IReadOnlyList<ActionExclusion> Excluded);
+
+public sealed record BulkOutcome(int Done, int Total, bool Cancelled)
+{
+    /// <summary>Who the run skipped to keep the actor and the last admins in: the same people the preview named.</summary>
+    public IReadOnlyList<ActionExclusion> Excluded { get; init; } = [];
+}
 
 /// <summary>
 /// Bulk support actions on a selection or on all users matching a filter: a dry-run count first, then batches by id
@@ -37,56 +44,90 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
     };
 
     /// <summary>How many users the action would change: only those it applies to (locking skips the locked, and so on).</summary>
-    public async Task<int> PreviewAsync(BulkAction action, BulkTarget target, CancellationToken cancellationToken = default)
+    public async Task<int> PreviewAsync(BulkAction action, BulkTarget target, CancellationToken cancellationToken = default) =>
+        (await PreviewWithExclusionsAsync(action, target, cancellationToken)).Affected;
+
+    /// <summary>The count, and who is left alone: the actor, and the last active admin of a customer or the platform.</summary>
+    public async Task<BulkPreview> PreviewWithExclusionsAsync(BulkAction action, BulkTarget target, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Eligible(db, action, target).CountAsync(cancellationToken);
+        var eligible = Eligible(db, action, target);
+        int count = await eligible.CountAsync(cancellationToken);
+        var excluded = Guard(action) is { } guard ? await AdminSafeguards.ExclusionsAsync(db, guard, eligible, cancellationToken) : [];
+        return new BulkPreview(count - excluded.Count, excluded);
     }
+
+    /// <summary>The actions that take access away; unlock and retry-sync never lock anyone out.</summary>
+    private static GuardedAction? Guard(BulkAction action) => action switch
+    {
+        BulkAction.Lock => GuardedAction.Lock,
+        BulkAction.RevokeTokens => GuardedAction.RevokeTokens,
+        _ => null,
+    };
 
     public async Task<BulkOutcome> RunAsync(BulkAction action, BulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
     {
         int total = await PreviewAsync(action, target, cancellationToken);
         int done = 0, batches = 0;
         long after = long.MinValue;
+        var excluded = new List<ActionExclusion>();
         while (!cancellationToken.IsCancellationRequested)
         {
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-            // Keyset over ids: each batch reads on from where the last stopped, whatever the batches changed.
-            var batch = await Eligible(db, action, target).Where(u => u.Id > after).OrderBy(u => u.Id).Take(batchSize).ToListAsync(CancellationToken.None);
-            if (batch.Count == 0)
+            // One serializable transaction per batch: the last-admin count and the change it allows commit together.
+            // Not cancellable once started: the batch lands whole or (on error) not at all.
+            var (read, batch, skipped) = await AdminSafeguards.InGuardedTransactionAsync(db, () => RunBatchAsync(db, action, target, after, batchSize), CancellationToken.None);
+            if (read.Count == 0)
             {
                 break;
             }
 
-            DateTime now = clock.GetUtcNow().UtcDateTime;
-            foreach (var user in batch)
-            {
-                Apply(action, user, now);
-                db.SetAuditAction(user, "bulk_" + SnakeCaseEnumConverter.ToSnakeCase(action.ToString()));
-            }
-
-            // Locked or revoked users' open sessions end in the same transaction as the batch.
-            if (action is BulkAction.Lock or BulkAction.RevokeTokens)
-            {
-                await Sessions.PortalSessionService.EndOpenSessionsAsync(db, batch.Select(u => u.Id).ToList(),
-                    action == BulkAction.Lock ? Sessions.SessionEndReason.Locked : Sessions.SessionEndReason.TokensRevoked, now, CancellationToken.None);
-            }
-
-            // Not cancellable once started: the batch lands whole or (on error) not at all.
-            await db.SaveChangesAsync(CancellationToken.None);
+            excluded.AddRange(skipped);
             foreach (var user in batch)
             {
                 access.Invalidate(user.Id);
             }
 
             notifier.Changed(batch.Select(u => u.Id).ToList());
-            after = batch[^1].Id;
+            after = read[^1].Id;
             done += batch.Count;
             batches++;
             progress?.Report(new BulkProgress(done, Math.Max(total, done), batches));
         }
 
-        return new BulkOutcome(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total);
+        return new BulkOutcome(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total) { Excluded = excluded };
+    }
+
+    /// <summary>Reads the next batch by id (keyset), leaves out whom the safeguards exclude, changes and saves the rest.</summary>
+    private async Task<(List<User> Read, List<User> Changed, List<ActionExclusion> Excluded)> RunBatchAsync(PortalDbContext db, BulkAction action, BulkTarget target, long after, int batchSize)
+    {
+        // Keyset over ids: each batch reads on from where the last stopped, whatever the batches changed.
+        var read = await Eligible(db, action, target).Where(u => u.Id > after).OrderBy(u => u.Id).Take(batchSize).ToListAsync(CancellationToken.None);
+        List<ActionExclusion> excluded = [];
+        if (read.Count > 0 && Guard(action) is { } guard)
+        {
+            var ids = read.Select(u => u.Id).ToList();
+            excluded = await AdminSafeguards.ExclusionsAsync(db, guard, db.Users.Where(u => ids.Contains(u.Id)), CancellationToken.None);
+        }
+
+        var skip = excluded.Select(e => e.UserId).ToHashSet();
+        var batch = read.Where(u => !skip.Contains(u.Id.ToString(CultureInfo.InvariantCulture))).ToList();
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        foreach (var user in batch)
+        {
+            Apply(action, user, now);
+            db.SetAuditAction(user, "bulk_" + SnakeCaseEnumConverter.ToSnakeCase(action.ToString()));
+        }
+
+        // Locked or revoked users' open sessions end in the same transaction as the batch.
+        if (action is BulkAction.Lock or BulkAction.RevokeTokens && batch.Count > 0)
+        {
+            await Sessions.PortalSessionService.EndOpenSessionsAsync(db, batch.Select(u => u.Id).ToList(),
+                action == BulkAction.Lock ? Sessions.SessionEndReason.Locked : Sessions.SessionEndReason.TokensRevoked, now, CancellationToken.None);
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        return (read, batch, excluded);
     }
 
     private IQueryable<User> Eligible(PortalDbContext db, BulkAction action, BulkTarget target)

@@ -96,10 +96,20 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await AdminSafeguards.InGuardedTransactionAsync(db, () => UpdateProfileInAsync(db, id, edit, name, email, siteId, cancellationToken), cancellationToken);
+    }
+
+    private async Task<ChangeResult> UpdateProfileInAsync(PortalDbContext db, long id, ProfileEdit edit, string name, string email, long siteId, CancellationToken cancellationToken)
+    {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null)
         {
             return ChangeResult.Missing();
+        }
+
+        if (user.IsActive && !edit.IsActive && await RefusalAsync(db, id, GuardedAction.Deactivate, cancellationToken) is { } refusal)
+        {
+            return ChangeResult.Invalid(nameof(ProfileEdit.IsActive), refusal);
         }
 
         if (!await db.Sites.AnyAsync(s => s.Id == siteId && s.CustomerId == user.CustomerId, cancellationToken))
@@ -133,7 +143,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             user.RefreshTokenHash = null;
             user.TokenExpiresAt = null;
             return null;
-        }, cancellationToken, SessionEndReason.TokensRevoked);
+        }, cancellationToken, SessionEndReason.TokensRevoked, GuardedAction.RevokeTokens);
 
     public Task<ChangeResult> SetLockedAsync(long id, bool locked, CancellationToken cancellationToken = default) =>
         ChangeAsync(id, locked ? "lock" : "unlock", user =>
@@ -145,7 +155,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
 
             user.IsLocked = locked;
             return null;
-        }, cancellationToken, locked ? SessionEndReason.Locked : null);
+        }, cancellationToken, locked ? SessionEndReason.Locked : null, locked ? GuardedAction.Lock : null);
 
     /// <summary>failed → pending; the sync worker picks it up.</summary>
     public Task<ChangeResult> RetrySyncAsync(long id, CancellationToken cancellationToken = default) =>
@@ -219,9 +229,17 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
 
     /// <summary>Loads, applies a rule (null = allowed, else the reason), saves with the audit action.</summary>
     /// <param name="endSessions">The user's open sessions end in the same transaction, for this reason.</param>
-    private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken, SessionEndReason? endSessions = null)
+    /// <remarks>A <paramref name="guard"/>ed action first asks <see cref="AdminSafeguards"/>, in the transaction that saves.</remarks>
+    private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken, SessionEndReason? endSessions = null, GuardedAction? guard = null)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return guard is null
+            ? await ChangeInAsync(db, id, action, rule, endSessions, null, cancellationToken)
+            : await AdminSafeguards.InGuardedTransactionAsync(db, () => ChangeInAsync(db, id, action, rule, endSessions, guard, cancellationToken), cancellationToken);
+    }
+
+    private async Task<ChangeResult> ChangeInAsync(PortalDbContext db, long id, string action, Func<User, string?> rule, SessionEndReason? endSessions, GuardedAction? guard, CancellationToken cancellationToken)
+    {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null)
         {
@@ -231,6 +249,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         if (rule(user) is { } reason)
         {
             return ChangeResult.Invalid("Action", reason);
+        }
+
+        if (guard is { } guarded && await RefusalAsync(db, id, guarded, cancellationToken) is { } refusal)
+        {
+            return ChangeResult.Invalid("Action", refusal);
         }
 
         if (endSessions is { } endReason)
@@ -261,6 +284,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         notifier.Changed([id]);
         return ChangeResult.Ok();
     }
+
+    private static async Task<string?> RefusalAsync(PortalDbContext db, long id, GuardedAction action, CancellationToken cancellationToken) =>
+        (await AdminSafeguards.ExclusionsAsync(db, action, db.Users.Where(u => u.Id == id), cancellationToken)).FirstOrDefault() is { } exclusion
+            ? AdminSafeguards.Refusal(action, exclusion)
+            : null;
 
     private static string Text(long id) => id.ToString(CultureInfo.InvariantCulture);
 }
