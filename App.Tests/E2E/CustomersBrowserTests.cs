@@ -6,7 +6,7 @@ namespace AdminPortal.Tests.E2E;
 public class CustomersBrowserTests(PortalServer server) : IClassFixture<PortalServer>
 {
     [Fact]
-    public async Task PlatformAdmin_CreatesACustomerAndDeactivatesContosoWithTheImpactShown()
+    public async Task PlatformAdmin_CreatesACustomer_CannotDeactivateTheirOwn_AndDeactivatesAnotherWithTheImpactShown()
     {
         var page = await server.SignInAsync("Platform admin");
         await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).ClickAsync();
@@ -19,10 +19,17 @@ public class CustomersBrowserTests(PortalServer server) : IClassFixture<PortalSe
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.Locator("[data-customer=northwind]")).ToBeVisibleAsync();
 
+        // The platform admin's own customer (which also holds the only platform admin) is refused, with the reason.
         await page.Locator("[data-customer=contoso]").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await Expect(page.GetByText("You cannot deactivate your own customer")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-customer=contoso]")).ToContainTextAsync("Active");
+        await Expect(page.Locator("[data-customer=contoso]")).Not.ToContainTextAsync("Deactivated");
+
+        await page.Locator("[data-customer=fabrikam]").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
         await Expect(page.GetByText("stay untouched, but none of its users can sign in")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
-        await Expect(page.Locator("[data-customer=contoso]")).ToContainTextAsync("Deactivated");
+        await Expect(page.Locator("[data-customer=fabrikam]")).ToContainTextAsync("Deactivated");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("customers.png") });
         await page.CloseAsync();
     }

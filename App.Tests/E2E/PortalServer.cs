@@ -33,6 +33,11 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
         builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
         builder.UseSetting("Sync:Interval", "00:00:01");
+        // The browser tests share one address and, in places, one user over many requests (the hostile query-string
+        // fuzz exports hundreds of CSVs); the rate limits themselves are tested on a host of their own (RateLimitTests).
+        builder.UseSetting("RateLimits:Exports:PermitLimit", "100000");
+        builder.UseSetting("RateLimits:SignIn:PermitLimit", "100000");
+        builder.UseSetting("RateLimits:Health:PermitLimit", "100000");
         // Warnings and errors only: the OIDC handlers' information logs would bury the test results.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
