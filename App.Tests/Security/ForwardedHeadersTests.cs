@@ -21,10 +21,12 @@ public partial class ForwardedHeadersTests
     {
         private readonly string folder = Directory.CreateTempSubdirectory("adminportal-proxy-").FullName;
         private readonly string knownProxy;
+        private readonly int healthLimit;
 
-        public Portal(string knownProxy)
+        public Portal(string knownProxy, int healthLimit = 120)
         {
             this.knownProxy = knownProxy;
+            this.healthLimit = healthLimit;
             UseKestrel(0);
             StartServer();
             BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("localhost", "127.0.0.1").TrimEnd('/');
@@ -38,6 +40,7 @@ public partial class ForwardedHeadersTests
             builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(folder, "portal.db")}");
             builder.UseSetting("urls", "http://127.0.0.1:0");
             builder.UseSetting("ForwardedHeaders:KnownProxies", knownProxy);
+            builder.UseSetting("RateLimits:Health:PermitLimit", healthLimit.ToString());
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         }
 
@@ -130,5 +133,25 @@ public partial class ForwardedHeadersTests
 
         Assert.Equal($"{portal.BaseUrl}/signin-dev-oidc", result.RedirectUri);
         Assert.DoesNotContain("secure", result.SessionCookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task RateLimit_BehindAKnownProxy_CountsEachClientAddress_NotTheProxy()
+    {
+        using var portal = new Portal(knownProxy: "127.0.0.1", healthLimit: 2);
+        using var client = new HttpClient { BaseAddress = new Uri(portal.BaseUrl) };
+        async Task<HttpStatusCode> HealthAsync(string clientAddress)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+            request.Headers.Add("X-Forwarded-For", clientAddress);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await HealthAsync("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.OK, await HealthAsync("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await HealthAsync("203.0.113.1"));
+        // Another client behind the same proxy has its own allowance.
+        Assert.Equal(HttpStatusCode.OK, await HealthAsync("203.0.113.2"));
     }
 }
