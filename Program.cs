@@ -27,6 +27,7 @@ await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<DatabaseCommands>().PrepareAtStartupAsync();
 }
 
+app.UseProxyForwardedHeaders(); // first: everything after it sees the public scheme, host and client address
 app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {

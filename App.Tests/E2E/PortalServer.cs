@@ -25,6 +25,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>More settings for this host (identity providers from configuration, say), set before it starts.</summary>
+    public Dictionary<string, string?> ExtraSettings { get; init; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -41,6 +44,10 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         // Warnings and errors only: the OIDC handlers' information logs would bury the test results.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
+        foreach (var (key, value) in ExtraSettings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public async Task InitializeAsync()

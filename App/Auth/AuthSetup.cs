@@ -42,23 +42,42 @@ public static class AuthSetup
                 options.Events.OnValidatePrincipal = ValidateSessionAsync;
             });
 
+        // Each configured provider is validated before its scheme is added: an invalid one is left out (logged, shown
+        // to platform admins, /health/ready Degraded) instead of turning every request into a 500.
+        var configured = services.AddConfiguredProviders(builder.Environment);
         foreach (var section in configuration.GetSection("Authentication:Entra").GetChildren())
         {
-            AddEntra(authentication, providers, section, "entra-" + section.Key.ToLowerInvariant());
+            string scheme = "entra-" + section.Key.ToLowerInvariant();
+            if (configured.Accept(section, ConfiguredProviderKind.Entra, scheme) is not { } entra)
+            {
+                continue;
+            }
+
+            AddEntra(authentication, providers, section, scheme);
+            if (entra.AllowHttpAuthority)
+            {
+                // Development only (validated): after AddMicrosoftIdentityWebApp, which would otherwise turn it back on.
+                services.Configure<OpenIdConnectOptions>(scheme, options => options.RequireHttpsMetadata = false);
+            }
         }
 
         foreach (var section in configuration.GetSection("Authentication:Oidc").GetChildren())
         {
             string scheme = "oidc-" + section.Key.ToLowerInvariant();
-            string authority = section["Authority"] ?? throw new InvalidOperationException($"Authentication:Oidc:{section.Key}:Authority is missing.");
+            if (configured.Accept(section, ConfiguredProviderKind.Oidc, scheme) is not { } oidc)
+            {
+                continue;
+            }
+
             authentication.AddOpenIdConnect(scheme, options =>
             {
-                options.Authority = authority;
-                options.ClientId = section["ClientId"];
+                options.Authority = oidc.Authority;
+                options.ClientId = oidc.ClientId;
                 options.ClientSecret = section["ClientSecret"];
+                options.RequireHttpsMetadata = !oidc.AllowHttpAuthority;
                 ConfigureCodeFlow(options, scheme, section["Scopes"]);
             });
-            providers.Add(new SignInProvider(scheme, section["DisplayName"] ?? section.Key, SignInHandler.OpenIdConnect, authority));
+            providers.Add(new SignInProvider(scheme, oidc.DisplayName, SignInHandler.OpenIdConnect, oidc.Authority));
         }
 
         var databaseProvider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);

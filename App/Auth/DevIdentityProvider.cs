@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
@@ -43,6 +44,7 @@ public static class DevIdentityProvider
 
     public static void AddDevIdentityProvider(this IServiceCollection services)
     {
+        services.TryAddSingleton<Security.ForwardedOrigins>();
         // Named per process: EF's in-memory stores of the same name are shared across a process (two test hosts).
         string store = "adminportal-dev-idp-" + Guid.NewGuid().ToString("N");
         services.AddDbContext<DevIdentityProviderDbContext>(options =>
@@ -250,12 +252,15 @@ public static class DevIdentityProvider
 /// <summary>
 /// The development client accepts its registered redirect URIs and, on the same loopback origins, the callback of any
 /// provider added in the portal (<c>/signin-ciam-{id}</c>), so that a provider pointed at the embedded IdP works at once.
+/// Behind a trusted reverse proxy it accepts the same callback paths on the proxy's public origin too (only a proxy
+/// named in <c>ForwardedHeaders</c> can make an origin known: <see cref="Security.ForwardedOrigins"/>).
 /// </summary>
 internal sealed class DevApplicationManager<TApplication>(
     IOpenIddictApplicationCache<TApplication> cache,
     ILogger<OpenIddictApplicationManager<TApplication>> logger,
     IOptionsMonitor<OpenIddictCoreOptions> options,
-    IOpenIddictApplicationStore<TApplication> store) : OpenIddictApplicationManager<TApplication>(cache, logger, options, store)
+    IOpenIddictApplicationStore<TApplication> store,
+    Security.ForwardedOrigins forwardedOrigins) : OpenIddictApplicationManager<TApplication>(cache, logger, options, store)
     where TApplication : class
 {
     public override async ValueTask<bool> ValidateRedirectUriAsync(TApplication application, string uri, CancellationToken cancellationToken = default)
@@ -266,17 +271,26 @@ internal sealed class DevApplicationManager<TApplication>(
         }
 
         string prefix = "/signin-" + Features.IdentityProviders.ProviderSchemes.SchemePrefix;
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var candidate)
-            || !candidate.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal)
-            || candidate.AbsolutePath.Length == prefix.Length
-            || !candidate.AbsolutePath[prefix.Length..].All(char.IsAsciiDigit)
-            || candidate.Query.Length > 0 || candidate.Fragment.Length > 0)
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var candidate) || candidate.Query.Length > 0 || candidate.Fragment.Length > 0)
+        {
+            return false;
+        }
+
+        string path = candidate.AbsolutePath;
+        bool developmentCallback = path == "/signin-" + DevIdentityProvider.OidcScheme || path == "/signin-" + DevIdentityProvider.IdentityWebScheme;
+        bool portalProviderCallback = path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path[prefix.Length..].All(char.IsAsciiDigit);
+        if (!developmentCallback && !portalProviderCallback)
         {
             return false;
         }
 
         string origin = candidate.GetLeftPart(UriPartial.Authority);
-        return (await GetRedirectUrisAsync(application, cancellationToken))
+        if (forwardedOrigins.Contains(origin))
+        {
+            return true;
+        }
+
+        return portalProviderCallback && (await GetRedirectUrisAsync(application, cancellationToken))
             .Any(registered => Uri.TryCreate(registered, UriKind.Absolute, out var known) && known.GetLeftPart(UriPartial.Authority) == origin);
     }
 }

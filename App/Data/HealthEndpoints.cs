@@ -11,7 +11,8 @@ namespace AdminPortal.App.Data;
 /// <item><c>/health</c>: the same as ready, as it always meant "the database answers and is up to date", so existing
 /// monitors keep their meaning.</item>
 /// </list>
-/// Each answers 200 (Healthy) or 503 (Unhealthy) with the status as plain text.
+/// Each answers 200 (Healthy or Degraded) or 503 (Unhealthy) with the status as plain text; Degraded (a configured
+/// identity provider left out) adds one line per reason, so that whoever looks at the monitor sees what to fix.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -30,11 +31,24 @@ public static class HealthEndpoints
     public static RouteGroupBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/health");
-        var ready = new HealthCheckOptions { Predicate = registration => registration.Tags.Contains(ReadyTag) };
+        var ready = new HealthCheckOptions { Predicate = registration => registration.Tags.Contains(ReadyTag), ResponseWriter = WriteStatusAsync };
         group.MapHealthChecks("", ready);
         group.MapHealthChecks("/ready", ready);
         group.MapHealthChecks("/live", new HealthCheckOptions { Predicate = _ => false });
         group.AllowAnonymous();
         return group;
+    }
+
+    /// <summary>The status; for Degraded, then each degraded check's description (configuration problems, never secrets).</summary>
+    private static Task WriteStatusAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = new System.Text.StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status == HealthStatus.Degraded))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Description);
+        }
+
+        return context.Response.WriteAsync(text.ToString());
     }
 }

@@ -31,6 +31,7 @@ public static class SecurityHeaders
     public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
     {
         builder.AddRateLimits();
+        builder.AddProxyForwardedHeaders();
         var portal = Policy(extraScriptHash: null);
         var devProvider = Policy("sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(DevProviderFormPostScript))));
         builder.Services.AddSecurityHeaderPolicies()

@@ -9,12 +9,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.IdentityProviders;
 
-public sealed record ProviderRow(string Id, string Name, CiamProviderType Type, string Owner, string Authority, bool IsEnabled, CappedCount MappedUsers, ProviderStatus? Status, bool CanEdit);
+/// <param name="ConfigurationSection">Set for a provider from configuration (e.g. <c>Authentication:Oidc:keycloak</c>): read-only here.</param>
+public sealed record ProviderRow(string Id, string Name, CiamProviderType Type, string Owner, string Authority, bool IsEnabled, CappedCount MappedUsers, ProviderStatus? Status, bool CanEdit, string? ConfigurationSection = null);
 
 /// <summary>One provider as its detail page shows it. The client secret is never here: only when it was set.</summary>
 public sealed record ProviderDetail(
     string Id, string? CustomerId, string Owner, string Name, CiamProviderType Type, string Authority, string ClientId, string Scopes, bool IsEnabled,
-    DateTime? ClientSecretSetAt, CappedCount MappedUsers, ProviderStatus? Status, string CallbackPath, bool CanEdit, bool ConfiguredAtStartup, long Version);
+    DateTime? ClientSecretSetAt, CappedCount MappedUsers, ProviderStatus? Status, string CallbackPath, bool CanEdit, bool ConfiguredAtStartup, long Version,
+    string? ConfigurationSection = null);
 
 /// <summary>What the form sends. <see cref="NewSecret"/> empty keeps the stored secret; <see cref="ClearSecret"/> removes it.</summary>
 public sealed record ProviderForm(
@@ -39,12 +41,15 @@ public sealed partial class IdentityProviderService(
     ProviderSchemes schemes,
     SignInProviders signInProviders,
     ProviderConnectionTester tester,
+    ConfiguredProviders configuredProviders,
     IHostEnvironment environment,
     TimeProvider clock)
 {
     public const int MaxSecretLength = CiamSystem.MaxSecretLength;
 
     private const string PlatformOnly = "Only a platform admin can change a platform-wide provider.";
+
+    private const string ManagedInConfiguration = "This provider comes from the portal's configuration: change or remove it there, then restart.";
 
     // RFC 6749 scope tokens: printable ASCII except space, double quote and backslash.
     [GeneratedRegex(@"^[\x21\x23-\x5B\x5D-\x7E]+$")]
@@ -57,7 +62,7 @@ public sealed partial class IdentityProviderService(
         var rows = new List<ProviderRow>();
         foreach (var p in providers)
         {
-            rows.Add(new ProviderRow(Text(p.Id), p.Name, p.ProviderType, OwnerOf(p), p.Authority, p.IsEnabled, await MappedUsersAsync(db, p.Id, cancellationToken), schemes.StatusOf(p.Id), CanEdit(db, p)));
+            rows.Add(new ProviderRow(Text(p.Id), p.Name, p.ProviderType, OwnerOf(p), p.Authority, p.IsEnabled, await MappedUsersAsync(db, p.Id, cancellationToken), schemes.StatusOf(p.Id), CanEdit(db, p) && FromConfiguration(p) is null, FromConfiguration(p)?.Section));
         }
 
         return rows;
@@ -72,7 +77,7 @@ public sealed partial class IdentityProviderService(
             : new ProviderDetail(
                 Text(p.Id), p.CustomerId is long c ? Text(c) : null, OwnerOf(p), p.Name, p.ProviderType, p.Authority, p.ClientId, p.Scopes, p.IsEnabled,
                 p.ClientSecretSetAt, await MappedUsersAsync(db, p.Id, cancellationToken), schemes.StatusOf(p.Id), ProviderSchemes.CallbackPathFor(p.Id),
-                CanEdit(db, p), signInProviders.ConfiguredFor(p.Authority) is not null, p.Version);
+                CanEdit(db, p) && FromConfiguration(p) is null, signInProviders.ConfiguredFor(p.Authority) is not null, p.Version, FromConfiguration(p)?.Section);
     }
 
     /// <summary>The owners a new provider can have: platform admins choose any customer or the platform; others get their own.</summary>
@@ -113,6 +118,11 @@ public sealed partial class IdentityProviderService(
             if (!CanEdit(db, existing))
             {
                 return (ChangeResult.Invalid("Action", PlatformOnly), null);
+            }
+
+            if (FromConfiguration(existing) is not null)
+            {
+                return (ChangeResult.Invalid("Action", ManagedInConfiguration), null);
             }
         }
 
@@ -240,6 +250,11 @@ public sealed partial class IdentityProviderService(
             return ChangeResult.Missing();
         }
 
+        if (FromConfiguration(row) is not null)
+        {
+            return ChangeResult.Invalid("Action", ManagedInConfiguration);
+        }
+
         // Exact under the filter: a customer's provider links only that customer's users (the save guard), and only a
         // platform admin, who sees every link, can delete a platform-wide one.
         int linked = await db.UserCiamMappings.CountAsync(m => m.CiamSystemId == id, cancellationToken);
@@ -270,6 +285,16 @@ public sealed partial class IdentityProviderService(
 
     private static async Task<CappedCount> MappedUsersAsync(PortalDbContext db, long id, CancellationToken cancellationToken) =>
         await CappedCount.CountAsync(db.UserCiamMappings.Where(m => m.CiamSystemId == id), cancellationToken);
+
+    /// <summary>Configured providers left out at start-up, and why: for platform admins only (they change the configuration).</summary>
+    public async Task<IReadOnlyList<ConfiguredProviderProblem>> ConfigurationProblemsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return db.Tenant.AllCustomers ? configuredProviders.Problems : [];
+    }
+
+    /// <summary>Derived at run time, not stored: a row is "from configuration" while a configured provider has its authority.</summary>
+    private ConfiguredProvider? FromConfiguration(CiamSystem provider) => configuredProviders.ForAuthority(provider.Authority);
 
     private static bool CanEdit(PortalDbContext db, CiamSystem provider) => db.Tenant.AllCustomers || (provider.CustomerId is long c && c == db.Tenant.CustomerId);
 

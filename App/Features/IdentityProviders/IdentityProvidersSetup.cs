@@ -13,6 +13,8 @@ public static class IdentityProvidersSetup
     /// </summary>
     public static IServiceCollection AddIdentityProviders(this IServiceCollection services)
     {
+        // Registered with its contents by AuthSetup.AddIdentity; on its own (tests, tools), an empty one.
+        services.TryAddSingleton<Auth.ConfiguredProviders>();
         services.AddSingleton<ProviderSchemeDefinitions>();
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>>(sp => sp.GetRequiredService<ProviderSchemeDefinitions>());
         // Registered by AddOpenIdConnect too; a portal configured with no OIDC provider at start-up still needs it.
