@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (Debian's postgresql and chromium) when missing, starts a private
+# Runs every test: installs what the tests need (Debian's postgresql, chromium, nodejs and npm, and the test OpenID
+# provider's pinned npm packages) when missing, starts a private
 # PostgreSQL cluster on 127.0.0.1, checks the migrations against the model, runs dotnet test, stops the cluster, and
 # ends with the line "N passed, N failed".
 set -euo pipefail
@@ -7,7 +8,12 @@ cd "$(dirname "$0")"
 root=$(pwd)
 
 . scripts/private-postgres.sh
-install_missing postgresql chromium
+install_missing postgresql chromium nodejs npm
+# The third-party OpenID provider of the sign-in tests (oidc-provider, pinned by its package-lock.json).
+if [ ! -d App.Tests/OidcProvider/node_modules/oidc-provider ]; then
+  log "installing the test OpenID provider's npm packages"
+  (cd App.Tests/OidcProvider && npm ci --no-audit --no-fund >/dev/null)
+fi
 start_private_postgres
 
 log "building"

@@ -20,6 +20,8 @@ install_missing() {
     case "$package" in
       postgresql) [ -n "$(find_initdb)" ] || missing+=(postgresql) ;;
       chromium) [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core) ;;
+      nodejs) command -v node >/dev/null || missing+=(nodejs) ;;
+      npm) command -v npm >/dev/null || missing+=(npm) ;;
     esac
   done
   if [ "${#missing[@]}" -gt 0 ]; then

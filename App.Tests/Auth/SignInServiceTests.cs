@@ -90,14 +90,87 @@ public class SignInServiceTests
         var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null)
             .Select(u => new { u.Id, u.AzureObjectId, u.AzureTenantId }).SingleAsync());
 
-        var viaGenericHandler = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, null, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
-        var viaIdentityWeb = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.IdentityWebScheme, null, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
+        string entraIssuer = $"https://login.microsoftonline.com/{legacy.AzureTenantId}/v2.0";
+        var viaGenericHandler = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, entraIssuer, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
+        var viaIdentityWeb = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.IdentityWebScheme, entraIssuer, "entra-sub", null, null, legacy.AzureObjectId, legacy.AzureTenantId));
 
         // Only an Entra token can vouch for an Entra object id.
         Assert.Equal(SignInDenial.UnknownUser, viaGenericHandler.Denial);
         Assert.Null(viaIdentityWeb.Denial);
         Assert.Equal(legacy.Id, viaIdentityWeb.UserId);
         Assert.Equal(1, await QueryAsync(database, db => db.AuditLog.CountAsync(a => a.Action == "link_identity_by_entra_object_id")));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_EntraIdsFromANonMicrosoftIssuer_AreNeverTrusted(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null)
+            .Select(u => new { u.Id, u.AzureObjectId, u.AzureTenantId, u.LoginCount }).SingleAsync());
+        Assert.NotNull(legacy.AzureObjectId);
+        // A runtime row typed Entra ID whose authority is Microsoft's (so ProviderSchemes marks it EntraIssued), and a
+        // configured Identity.Web scheme pointed at a loopback OpenID provider (as the third-party provider tests do).
+        var entraRow = new App.Features.IdentityProviders.CiamSystem
+        {
+            Name = "Entra row", ProviderType = App.Features.IdentityProviders.CiamProviderType.EntraId,
+            Authority = $"https://login.microsoftonline.com/{legacy.AzureTenantId}/v2.0", ClientId = "portal",
+        };
+        var lookalike = new App.Features.IdentityProviders.CiamSystem
+        {
+            Name = "Entra-shaped", ProviderType = App.Features.IdentityProviders.CiamProviderType.EntraId, Authority = "https://127.0.0.1:44300", ClientId = "portal",
+        };
+        await QueryAsync(database, async db =>
+        {
+            db.CiamSystems.AddRange(entraRow, lookalike);
+            return await db.SaveChangesAsync();
+        });
+        var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+        var providers = new SignInProviders();
+        providers.Add(new SignInProvider(DevIdentityProvider.IdentityWebScheme, "dev entra", SignInHandler.IdentityWeb, DevIdentityProvider.Authority));
+        providers.Add(new SignInProvider("entra-lookalike", "configured", SignInHandler.IdentityWeb, lookalike.Authority));
+        string rowScheme = App.Features.IdentityProviders.ProviderSchemes.SchemeFor(entraRow.Id);
+        providers.ReplaceRuntime([new SignInProvider(rowScheme, "Entra row", SignInHandler.OpenIdConnect, entraRow.Authority, entraRow.Id, EntraIssued: true)]);
+        var service = new SignInService(scopes, providers, new UserAccessService(scopes), TimeProvider.System, NullLogger<SignInService>.Instance);
+
+        // The person's email is not sent (and so cannot link by the email rule): only oid/tid could link them.
+        ExternalIdentity Carrying(string scheme, string? issuer, string? tenantId = null) =>
+            new(scheme, issuer, "sub-" + scheme, null, "Mallory", legacy.AzureObjectId, tenantId ?? legacy.AzureTenantId);
+        var refused = new[]
+        {
+            Carrying("entra-lookalike", "https://127.0.0.1:44300"), // configured Entra path, issuer not Microsoft's
+            Carrying(DevIdentityProvider.IdentityWebScheme, "http://127.0.0.1:5000/"), // development path
+            Carrying(rowScheme, "https://login.microsoftonline.com.evil.example/" + legacy.AzureTenantId + "/v2.0"), // runtime Entra row, lookalike host
+            Carrying(rowScheme, "http://login.microsoftonline.com/" + legacy.AzureTenantId + "/v2.0"), // not https
+            Carrying(rowScheme, "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0"), // Microsoft, but another tenant than the tid claim
+            Carrying(rowScheme, null),
+        };
+        foreach (var identity in refused)
+        {
+            var outcome = await service.SignInAsync(identity);
+            Assert.True(outcome.Denial == SignInDenial.UnknownUser, $"{identity.Scheme} with issuer {identity.Issuer} gave {outcome.Denial}");
+            Assert.Null(outcome.Principal);
+        }
+
+        Assert.False(await QueryAsync(database, db => db.UserCiamMappings.AnyAsync(m => m.UserId == legacy.Id)));
+        Assert.Equal(legacy.LoginCount, await QueryAsync(database, db => db.Users.Where(u => u.Id == legacy.Id).Select(u => u.LoginCount).SingleAsync()));
+
+        // The same claims from Microsoft's issuer for that tenant do link, through the runtime row.
+        var genuine = await service.SignInAsync(Carrying(rowScheme, $"https://login.microsoftonline.com/{legacy.AzureTenantId}/v2.0"));
+        Assert.Equal(legacy.Id, genuine.UserId);
+    }
+
+    [Fact]
+    public void EntraIssuers_AcceptOnlyMicrosoftHostsForTheTokensTenant()
+    {
+        const string tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        Assert.True(EntraIssuers.IsEntraIssuerFor($"https://login.microsoftonline.com/{tid}/v2.0", tid));
+        Assert.True(EntraIssuers.IsEntraIssuerFor($"https://sts.windows.net/{tid}/", tid));
+        Assert.True(EntraIssuers.IsEntraIssuerFor($"https://contoso.ciamlogin.com/{tid}/v2.0", tid.ToUpperInvariant()));
+        Assert.False(EntraIssuers.IsEntraIssuerFor($"https://ciamlogin.com/{tid}/v2.0", tid));
+        Assert.False(EntraIssuers.IsEntraIssuerFor($"https://login.microsoftonline.com:8443/{tid}/v2.0", tid));
+        Assert.False(EntraIssuers.IsEntraIssuerFor($"https://127.0.0.1/{tid}/v2.0", tid));
+        Assert.False(EntraIssuers.IsEntraIssuerFor($"https://login.microsoftonline.com/{tid}/v2.0", null));
+        Assert.False(EntraIssuers.IsEntraIssuerFor("not a uri", tid));
     }
 
     [Theory, BothProviders]

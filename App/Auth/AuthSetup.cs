@@ -123,15 +123,44 @@ public static class AuthSetup
         return builder;
     }
 
-    /// <summary>Microsoft.Identity.Web for one Entra ID or Entra External ID tenant (section: Instance, TenantId or Authority, ClientId, ClientSecret).</summary>
+    /// <summary>
+    /// Microsoft.Identity.Web for one Entra ID or Entra External ID tenant. Settings under
+    /// <c>Authentication:Entra:&lt;name&gt;</c>: <c>Instance</c> + <c>TenantId</c> (or <c>Authority</c>), <c>ClientId</c>,
+    /// <c>ClientSecret</c>, optional <c>DisplayName</c> and <c>Scopes</c> (default <c>openid profile email</c>). The scheme is
+    /// <c>entra-&lt;name&gt;</c>; its redirect URI is <c>/signin-entra-&lt;name&gt;</c> and its signed-out callback
+    /// <c>/signout-callback-entra-&lt;name&gt;</c>, set here (a <c>CallbackPath</c> in the section is overridden).
+    /// </summary>
     private static void AddEntra(AuthenticationBuilder authentication, SignInProviders providers, IConfigurationSection section, string scheme)
     {
-        authentication.AddMicrosoftIdentityWebApp(section, scheme, cookieScheme: null);
+        // Identity.Web reads CallbackPath and SignedOutCallbackPath from the section it is given, not from the OIDC
+        // options: set only there, its correlation and nonce cookies are written for its default /signin-oidc while the
+        // provider returns to /signin-entra-<name>, and every sign-in fails. So the per-scheme paths go into a copy of
+        // the section, which is what Identity.Web binds.
+        var effective = new ConfigurationBuilder()
+            .AddInMemoryCollection(section.AsEnumerable())
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{section.Path}:CallbackPath"] = "/signin-" + scheme,
+                [$"{section.Path}:SignedOutCallbackPath"] = "/signout-callback-" + scheme,
+                [$"{section.Path}:ResponseType"] = "code",
+            })
+            .Build()
+            .GetSection(section.Path);
+        authentication.AddMicrosoftIdentityWebApp(effective, scheme, cookieScheme: null);
+        // Registered after AddMicrosoftIdentityWebApp, so that it wins.
         authentication.Services.Configure<OpenIdConnectOptions>(scheme, options =>
         {
             options.ResponseType = "code";
+            options.UsePkce = true;
             options.CallbackPath = "/signin-" + scheme;
             options.SignedOutCallbackPath = "/signout-callback-" + scheme;
+            // Identity.Web asks for "openid profile" only: without email, linking a legacy account by its verified email
+            // can never happen on this path.
+            options.Scope.Clear();
+            foreach (string scope in (section["Scopes"] ?? "openid profile email").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                options.Scope.Add(scope);
+            }
         });
         string authority = section["Authority"] ?? $"{section["Instance"]?.TrimEnd('/')}/{section["TenantId"]}/v2.0";
         providers.Add(new SignInProvider(scheme, section["DisplayName"] ?? "Microsoft Entra ID", SignInHandler.IdentityWeb, authority));

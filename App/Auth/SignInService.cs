@@ -92,8 +92,12 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         var user = mapping?.User;
         string? linkedBy = null;
 
-        // Entra's object id + tenant id identify a legacy Azure account; only an Entra token (Identity.Web) can vouch for them.
-        if (user is null && provider!.TrustsEntraIds && identity.EntraObjectId is not null && identity.EntraTenantId is not null)
+        // Entra's object id + tenant id identify a legacy Azure account. Only Microsoft Entra can vouch for them: the
+        // scheme must be one that validates Entra tokens AND this token's issuer must be an Entra host for that very
+        // tenant. Any other issuer can put any oid/tid it likes in its tokens (Identity.Web pointed at another authority,
+        // the development provider, a customer's "Entra" row on its own host).
+        if (user is null && provider!.TrustsEntraIds && identity.EntraObjectId is not null && identity.EntraTenantId is not null
+            && EntraIssuers.IsEntraIssuerFor(identity.Issuer, identity.EntraTenantId))
         {
             user = await db.Users.Include(u => u.Customer)
                 .FirstOrDefaultAsync(u => u.AzureObjectId == identity.EntraObjectId && u.AzureTenantId == identity.EntraTenantId, cancellationToken);
