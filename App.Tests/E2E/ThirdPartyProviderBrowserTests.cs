@@ -50,6 +50,49 @@ public class ThirdPartyProviderBrowserTests(ThirdPartyProviderPortal portal, ITe
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData(ThirdPartyProviderPortal.GenericButton, ThirdPartyProviderPortal.GenericScheme)]
+    [InlineData(ThirdPartyProviderPortal.EntraButton, ThirdPartyProviderPortal.EntraScheme)]
+    public async Task SignOut_ProviderWithEndSession_EndsTheProviderSessionToo_NextSignInAsksAgain(string button, string scheme)
+    {
+        var page = await portal.NewPageAsync();
+        await portal.SignInThroughProviderAsync(page, button, "partner-support-1");
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        long sessionId = await portal.QueryAsync(db => db.PortalSessions.Where(s => s.UserId == portal.Legacy.Id && s.Provider == scheme && s.EndedAt == null)
+            .OrderByDescending(s => s.Id).Select(s => s.Id).FirstAsync());
+        var endSession = new List<string>();
+        page.Request += (_, r) => { if (r.Url.StartsWith(portal.Provider.Issuer + "/session/end", StringComparison.Ordinal)) lock (endSession) endSession.Add(r.Url); };
+        var watch = Stopwatch.StartNew();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        // oidc-provider's own confirmation form (its default logoutSource): the provider session ends on "Yes".
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, sign me out" }).ClickAsync();
+        await Expect(page.GetByTestId("sign-in-message")).ToHaveTextAsync("You have signed out.");
+        output.WriteLine($"{scheme}: sign-out round trip (portal → provider confirmation → portal) {watch.ElapsedMilliseconds} ms");
+        Assert.StartsWith(portal.BaseUrl + "/signin?reason=SignedOut", page.Url);
+        string request;
+        lock (endSession) request = endSession.First();
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(request).Query);
+        Assert.Equal($"{portal.BaseUrl}/signout-callback-{scheme}", query["post_logout_redirect_uri"].ToString());
+        Assert.Equal(3, query["id_token_hint"].ToString().Split('.').Length);
+        Assert.False(await portal.QueryAsync(db => db.PortalSessions.Where(s => s.Id == sessionId).Select(s => s.EndedAt == null).SingleAsync()));
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name.StartsWith("adminportal.session", StringComparison.Ordinal));
+
+        // The provider's session is gone: the next sign-in shows its login form again instead of signing in silently.
+        await portal.SignInThroughProviderAsync(page, button, "partner-support-1");
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public void ProviderSchemes_SaveNoTokens_TheIdTokenIsKeptAlone()
+    {
+        var monitor = portal.Services.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>();
+        Assert.False(monitor.Get(ThirdPartyProviderPortal.GenericScheme).SaveTokens);
+        Assert.False(monitor.Get(ThirdPartyProviderPortal.EntraScheme).SaveTokens);
+    }
+
     [Fact]
     public void ConfiguredEntraScheme_HasItsOwnCallbackPathsAndTheEmailScope()
     {

@@ -101,6 +101,19 @@ public static class AuthSetup
                 await previous(context);
                 await CompleteSignInAsync(context);
             };
+            // The id_token is kept (for the end-session request's id_token_hint) by CompleteSignInAsync, alone: saving
+            // tokens would put the access and refresh tokens in the cookie too (Identity.Web turns SaveTokens on).
+            options.SaveTokens = false;
+            var previousSignOut = options.Events.OnRedirectToIdentityProviderForSignOut;
+            options.Events.OnRedirectToIdentityProviderForSignOut = async context =>
+            {
+                await previousSignOut(context);
+                // The handler looks the hint up in the cookie, which /signout has already removed.
+                if (string.IsNullOrEmpty(context.ProtocolMessage.IdTokenHint) && context.HttpContext.Items[IdTokenHintItem] is string hint)
+                {
+                    context.ProtocolMessage.IdTokenHint = hint;
+                }
+            };
             options.Events.OnRemoteFailure = context =>
             {
                 context.HandleResponse();
@@ -239,7 +252,15 @@ public static class AuthSetup
         }
 
         context.Principal = outcome.Principal;
+        // Only the id_token goes into the cookie's ticket (about a kilobyte; the cookie is chunked): sign-out sends it
+        // to the provider's end-session endpoint as id_token_hint. Never the access or refresh token.
+        if ((context.TokenEndpointResponse?.IdToken ?? context.ProtocolMessage?.IdToken) is { Length: > 0 } idToken)
+        {
+            context.Properties!.StoreTokens([new AuthenticationToken { Name = "id_token", Value = idToken }]);
+        }
     }
+
+    private const string IdTokenHintItem = "adminportal.id_token_hint";
 
     internal static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
@@ -314,8 +335,83 @@ public static class AuthSetup
             }
         }
 
+        string? idToken = (await context.AuthenticateAsync(CookieScheme)).Properties?.GetTokenValue("id_token");
+        string? provider = context.User.FindFirst(PortalClaimTypes.Provider)?.Value;
         await context.SignOutAsync(CookieScheme);
-        return Results.LocalRedirect("/signin?reason=SignedOut");
+        return await SignOutAtProviderAsync(context, provider, idToken);
+    }
+
+    /// <summary>
+    /// RP-initiated logout: when the provider that signed the person in advertises an end-session endpoint, the browser
+    /// goes there (with id_token_hint and the scheme's post-logout redirect URI) and comes back to the sign-in page.
+    /// Otherwise the sign-out stays local, and the sign-in page says the provider's own session may still be open.
+    /// </summary>
+    private static async Task<IResult> SignOutAtProviderAsync(HttpContext context, string? scheme, string? idToken)
+    {
+        const string signedOut = "/signin?reason=SignedOut";
+        if (scheme is null || context.RequestServices.GetService<SignInProviders>()?.Find(scheme) is null
+            || context.RequestServices.GetService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIdConnectOptions>>() is not { } monitor)
+        {
+            return Results.LocalRedirect(signedOut);
+        }
+
+        string local = $"/signin?reason=SignedOutLocally&provider={Uri.EscapeDataString(scheme)}";
+        try
+        {
+            // The handler throws when the metadata has no end_session_endpoint: asked first, so that it never does.
+            var options = monitor.Get(scheme);
+            if (options.ConfigurationManager is null)
+            {
+                return Results.LocalRedirect(local);
+            }
+
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            bounded.CancelAfter(TimeSpan.FromSeconds(5)); // the person is waiting; the metadata is normally cached
+            var metadata = await options.ConfigurationManager.GetConfigurationAsync(bounded.Token);
+            if (string.IsNullOrEmpty(metadata.EndSessionEndpoint))
+            {
+                return Results.LocalRedirect(local);
+            }
+
+            context.Items[IdTokenHintItem] = idToken;
+            await context.SignOutAsync(scheme, new AuthenticationProperties { RedirectUri = signedOut });
+            return ContinueToProvider(context, scheme);
+        }
+        catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            // Unreachable metadata or a scheme removed meanwhile: the portal session is gone all the same.
+            context.RequestServices.GetRequiredService<ILogger<SignInProviders>>().LogWarning(
+                "Sign-out at {Scheme} could not start ({Problem}); signed out of the portal only.", scheme, exception.GetBaseException().Message);
+            return Results.LocalRedirect(local);
+        }
+    }
+
+    /// <summary>
+    /// The handler answered with a redirect to the end-session endpoint, but this is the response to the sign-out form's
+    /// POST, and the CSP's form-action 'self' stops a form's redirect chain at another origin. So the browser gets a
+    /// page that goes there itself (a meta refresh, which form-action does not govern, and a link for the rest).
+    /// </summary>
+    private static IResult ContinueToProvider(HttpContext context, string scheme)
+    {
+        string location = context.Response.Headers.Location.ToString();
+        if (context.Response.StatusCode != StatusCodes.Status302Found || location.Length == 0)
+        {
+            return Results.Empty; // another event handled the response itself
+        }
+
+        context.Response.Headers.Remove("Location");
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.Headers.CacheControl = "no-store";
+        var encoder = System.Text.Encodings.Web.HtmlEncoder.Default;
+        string name = encoder.Encode(context.RequestServices.GetRequiredService<SignInProviders>().Find(scheme)?.DisplayName ?? "your identity provider");
+        string url = encoder.Encode(location);
+        return Results.Content(
+            $$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={{url}}"><title>Signing out · AdminPortal</title></head>
+            <body><p>Signed out of the portal. Signing you out of {{name}}… <a href="{{url}}">Continue</a></p></body></html>
+            """,
+            "text/html; charset=utf-8");
     }
 
     /// <summary>Only local paths: an open redirect after sign-in would hand the session's first click to anyone.</summary>
