@@ -290,4 +290,35 @@ public class SignInServiceTests
         Assert.Equal(SignInDenial.UnknownUser, forged.Denial);
         Assert.False(await QueryAsync(database, db => db.UserCiamMappings.AnyAsync(m => m.CiamSystemId == rogue.Id && m.UserId == legacyAzure.Id)));
     }
+
+    [Theory, BothProviders]
+    public async Task SignIn_Refused_LogsSchemeReasonIssuerHostAndSubjectHashOnly(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Text)>();
+        var providers = new SignInProviders();
+        providers.Add(new SignInProvider(DevIdentityProvider.OidcScheme, "dev", SignInHandler.OpenIdConnect, DevIdentityProvider.Authority));
+        var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+        var service = new SignInService(scopes, providers, new UserAccessService(scopes), TimeProvider.System, new ListLogger(logs));
+
+        await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "https://idp.example/tenant-x", "secret-subject-42", "someone@x.example", "Someone", null, null, EmailVerified: false));
+
+        var (level, text) = Assert.Single(logs);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, level);
+        Assert.Contains(DevIdentityProvider.OidcScheme, text);
+        Assert.Contains(nameof(SignInDenial.EmailNotVerified), text);
+        Assert.Contains("idp.example", text);
+        Assert.Contains(SignInService.SubjectHash("secret-subject-42"), text);
+        Assert.DoesNotContain("secret-subject-42", text);
+        Assert.DoesNotContain("someone@x.example", text);
+        Assert.DoesNotContain("tenant-x", text);
+    }
+
+    private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel, string)> logs) : Microsoft.Extensions.Logging.ILogger<SignInService>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue((logLevel, formatter(state, exception)));
+    }
 }
