@@ -72,8 +72,8 @@ public class SignInServiceTests
         var first = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", legacy.Email.ToUpperInvariant(), "Legacy", null, null, EmailVerified: true));
         var second = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "http://127.0.0.1/", "new-subject", null, null, null, null));
 
-        // An unverified email proves nothing about the account.
-        Assert.Equal(SignInDenial.UnknownUser, unverified.Denial);
+        // An unverified email proves nothing about the account, and the person is told so.
+        Assert.Equal(SignInDenial.EmailNotVerified, unverified.Denial);
         Assert.Null(first.Denial);
         Assert.Equal(legacy.Id, first.UserId);
         Assert.Equal(legacy.Id, second.UserId);
@@ -174,7 +174,7 @@ public class SignInServiceTests
     }
 
     [Theory, BothProviders]
-    public async Task SignIn_RefusedCases_GiveTheReasonAndWriteNothing(DatabaseProvider provider)
+    public async Task SignIn_RefusedCases_GiveTheReasonAndWriteOnlyARefusalAuditEntry(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
         var (service, _) = Create(database);
@@ -184,18 +184,59 @@ public class SignInServiceTests
         await UpdateUserAsync(database, editor.Id, u => u.IsLocked = true);
         await UpdateUserAsync(database, support.Id, u => u.IsActive = false);
         await UpdateUserAsync(database, admin.Id, u => u.PortalRole = null);
-        int auditBefore = await QueryAsync(database, db => db.AuditLog.CountAsync());
 
-        async Task<SignInDenial?> DenialFor(string scheme, string subject, string? email = null) =>
-            (await service.SignInAsync(new ExternalIdentity(scheme, null, subject, email, null, null, null))).Denial;
+        async Task RefusedAsync(SignInDenial expected, string scheme, string subject, long? userId, long? customerId, string? email = null, bool verified = false)
+        {
+            int auditBefore = await QueryAsync(database, db => db.AuditLog.CountAsync());
+            int sessionsBefore = await QueryAsync(database, db => db.PortalSessions.CountAsync());
+            int mappingsBefore = await QueryAsync(database, db => db.UserCiamMappings.CountAsync());
 
-        Assert.Equal(SignInDenial.Locked, await DenialFor(DevIdentityProvider.OidcScheme, editor.Subject));
-        Assert.Equal(SignInDenial.Inactive, await DenialFor(DevIdentityProvider.OidcScheme, support.Subject));
-        Assert.Equal(SignInDenial.NoPortalRole, await DenialFor(DevIdentityProvider.OidcScheme, admin.Subject));
-        Assert.Equal(SignInDenial.UnknownUser, await DenialFor(DevIdentityProvider.OidcScheme, "dev-unknown", "nobody@unknown.example"));
-        Assert.Equal(SignInDenial.UnknownProvider, await DenialFor("oidc-nowhere", editor.Subject));
-        Assert.Equal(auditBefore, await QueryAsync(database, db => db.AuditLog.CountAsync()));
+            var outcome = await service.SignInAsync(new ExternalIdentity(scheme, "https://idp.example/tenant", subject, email, null, null, null, verified));
+
+            Assert.Equal(expected, outcome.Denial);
+            Assert.Null(outcome.Principal);
+            // Exactly one row more: the refusal itself, in the right tenant, with the reason, scheme and claimed email.
+            Assert.Equal(auditBefore + 1, await QueryAsync(database, db => db.AuditLog.CountAsync()));
+            var entry = await QueryAsync(database, db => db.AuditLog.OrderByDescending(a => a.Id).FirstAsync());
+            Assert.Equal((AuditActions.SignInRefused, customerId, userId ?? 0), (entry.Action, entry.CustomerId, entry.EntityId));
+            using var changes = System.Text.Json.JsonDocument.Parse(entry.Changes!);
+            Assert.Equal(expected.ToString(), changes.RootElement.GetProperty("reason").GetString());
+            Assert.Equal(scheme, changes.RootElement.GetProperty("scheme").GetString());
+            Assert.Equal(email, changes.RootElement.GetProperty("email").GetString());
+            Assert.DoesNotContain(subject, entry.Changes);
+            Assert.Equal(sessionsBefore, await QueryAsync(database, db => db.PortalSessions.CountAsync()));
+            Assert.Equal(mappingsBefore, await QueryAsync(database, db => db.UserCiamMappings.CountAsync()));
+        }
+
+        await RefusedAsync(SignInDenial.Locked, DevIdentityProvider.OidcScheme, editor.Subject, editor.Id, editor.CustomerId);
+        await RefusedAsync(SignInDenial.Inactive, DevIdentityProvider.OidcScheme, support.Subject, support.Id, support.CustomerId);
+        await RefusedAsync(SignInDenial.NoPortalRole, DevIdentityProvider.OidcScheme, admin.Subject, admin.Id, admin.CustomerId);
+        // Nobody the portal knows: the refusal is the platform's (the development provider is platform-wide).
+        await RefusedAsync(SignInDenial.UnknownUser, DevIdentityProvider.OidcScheme, "dev-unknown", null, null, "nobody@unknown.example", verified: true);
+        await RefusedAsync(SignInDenial.EmailNotVerified, DevIdentityProvider.OidcScheme, "dev-unverified", null, null, "nobody@unknown.example");
+        await RefusedAsync(SignInDenial.UnknownProvider, "oidc-nowhere", editor.Subject, null, null);
+        await UpdateUserAsync(database, editor.Id, u => u.IsLocked = false);
+        await QueryAsync(database, async db =>
+        {
+            (await db.Customers.SingleAsync(c => c.Id == editor.CustomerId)).IsActive = false;
+            return await db.SaveChangesAsync();
+        });
+        await RefusedAsync(SignInDenial.CustomerInactive, DevIdentityProvider.OidcScheme, editor.Subject, editor.Id, editor.CustomerId);
         Assert.Equal(editor.LoginCount, await QueryAsync(database, db => db.Users.Where(u => u.Id == editor.Id).Select(u => u.LoginCount).SingleAsync()));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_UnverifiedEmailOfAnExistingAccount_IsEmailNotVerifiedAndLinksNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (service, _) = Create(database);
+        var legacy = await QueryAsync(database, db => db.Users.Where(u => u.PortalRole == PortalRole.Support && u.OidcSubject == null).Select(u => new { u.Id, u.Email }).SingleAsync());
+
+        var outcome = await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, null, "claims-the-email", legacy.Email, null, null, null, EmailVerified: false));
+
+        Assert.Equal(SignInDenial.EmailNotVerified, outcome.Denial);
+        Assert.Null(outcome.UserId);
+        Assert.False(await QueryAsync(database, db => db.UserCiamMappings.AnyAsync(m => m.ExternalSubject == "claims-the-email")));
     }
 
     [Theory, BothProviders]
@@ -248,5 +289,36 @@ public class SignInServiceTests
         var forged = await service.SignInAsync(new ExternalIdentity(scheme, null, "forged", null, null, legacyAzure.AzureObjectId, legacyAzure.AzureTenantId));
         Assert.Equal(SignInDenial.UnknownUser, forged.Denial);
         Assert.False(await QueryAsync(database, db => db.UserCiamMappings.AnyAsync(m => m.CiamSystemId == rogue.Id && m.UserId == legacyAzure.Id)));
+    }
+
+    [Theory, BothProviders]
+    public async Task SignIn_Refused_LogsSchemeReasonIssuerHostAndSubjectHashOnly(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Text)>();
+        var providers = new SignInProviders();
+        providers.Add(new SignInProvider(DevIdentityProvider.OidcScheme, "dev", SignInHandler.OpenIdConnect, DevIdentityProvider.Authority));
+        var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+        var service = new SignInService(scopes, providers, new UserAccessService(scopes), TimeProvider.System, new ListLogger(logs));
+
+        await service.SignInAsync(new ExternalIdentity(DevIdentityProvider.OidcScheme, "https://idp.example/tenant-x", "secret-subject-42", "someone@x.example", "Someone", null, null, EmailVerified: false));
+
+        var (level, text) = Assert.Single(logs);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, level);
+        Assert.Contains(DevIdentityProvider.OidcScheme, text);
+        Assert.Contains(nameof(SignInDenial.EmailNotVerified), text);
+        Assert.Contains("idp.example", text);
+        Assert.Contains(SignInService.SubjectHash("secret-subject-42"), text);
+        Assert.DoesNotContain("secret-subject-42", text);
+        Assert.DoesNotContain("someone@x.example", text);
+        Assert.DoesNotContain("tenant-x", text);
+    }
+
+    private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel, string)> logs) : Microsoft.Extensions.Logging.ILogger<SignInService>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue((logLevel, formatter(state, exception)));
     }
 }

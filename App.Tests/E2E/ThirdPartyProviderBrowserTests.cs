@@ -93,6 +93,26 @@ public class ThirdPartyProviderBrowserTests(ThirdPartyProviderPortal portal, ITe
         Assert.False(monitor.Get(ThirdPartyProviderPortal.EntraScheme).SaveTokens);
     }
 
+    [Theory]
+    [InlineData(ThirdPartyProviderPortal.GenericButton)]
+    [InlineData(ThirdPartyProviderPortal.EntraButton)]
+    public async Task SignIn_CancelledAtTheProvider_SaysSoOnTheSignInPage(string button)
+    {
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync(portal.BaseUrl + "/");
+        await page.GetByRole(AriaRole.Link, new() { Name = button }).ClickAsync();
+        await page.Locator("input[name=login]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+
+        // oidc-provider's abort link answers the portal's callback with error=access_denied.
+        await page.GetByRole(AriaRole.Link, new() { Name = "[ Cancel ]" }).ClickAsync();
+
+        await Expect(page.GetByTestId("sign-in-message")).ToContainTextAsync("You cancelled the sign-in", new() { Timeout = 15_000 });
+        Assert.EndsWith("/signin?reason=Cancelled", page.Url);
+        await page.GotoAsync(portal.BaseUrl + "/");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public void ConfiguredEntraScheme_HasItsOwnCallbackPathsAndTheEmailScope()
     {

@@ -114,10 +114,22 @@ public static class AuthSetup
                     context.ProtocolMessage.IdTokenHint = hint;
                 }
             };
+            // The person pressed cancel (or declined consent) at the provider: error=access_denied, not a fault.
+            options.Events.OnAccessDenied = context =>
+            {
+                LogRemoteFailure(context.HttpContext, context.Scheme.Name, "Cancelled", null);
+                context.HandleResponse();
+                context.Response.Redirect("/signin?reason=Cancelled");
+                return Task.CompletedTask;
+            };
             options.Events.OnRemoteFailure = context =>
             {
+                // Fallback for a handler that reports access_denied as a failure rather than through OnAccessDenied.
+                bool cancelled = context.Failure?.Data["error"] as string == "access_denied";
+                string reason = cancelled ? "Cancelled" : "Failed";
+                LogRemoteFailure(context.HttpContext, context.Scheme.Name, reason, cancelled ? null : context.Failure);
                 context.HandleResponse();
-                context.Response.Redirect("/signin?reason=Failed");
+                context.Response.Redirect("/signin?reason=" + reason);
                 return Task.CompletedTask;
             };
         });
@@ -236,6 +248,22 @@ public static class AuthSetup
         foreach (string scope in (scopes ?? "openid profile email").Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             options.Scope.Add(scope);
+        }
+    }
+
+    /// <summary>One line per failed round trip to the provider: the exception's type and protocol error, never its
+    /// message's tokens or the request's query/form, which may carry codes.</summary>
+    private static void LogRemoteFailure(HttpContext context, string scheme, string reason, Exception? failure)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILogger<SignInService>>();
+        if (failure is null)
+        {
+            logger.LogInformation("Sign-in through {Scheme} did not complete: {Reason}.", scheme, reason);
+        }
+        else
+        {
+            logger.LogWarning("Sign-in through {Scheme} did not complete: {Reason} ({FailureType}, protocol error {Error}).",
+                scheme, reason, failure.GetType().Name, failure.Data["error"] as string);
         }
     }
 

@@ -41,6 +41,8 @@ public enum SignInDenial
     NoPortalRole,
     /// <summary>A platform admin came through a customer's provider, which that customer's admins control.</summary>
     PlatformAdminNeedsPlatformProvider,
+    /// <summary>No linked account, and the provider did not vouch for the email, so it cannot find one by email either.</summary>
+    EmailNotVerified,
 }
 
 public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Denial, long? UserId = null);
@@ -84,7 +86,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         if (system is null)
         {
             logger.LogWarning("Sign-in through {Scheme} refused: no enabled ciam_systems row has authority {Authority}.", identity.Scheme, authority);
-            return new SignInOutcome(null, SignInDenial.UnknownProvider);
+            return await RefuseAsync(db, identity, SignInDenial.UnknownProvider, null, null, cancellationToken);
         }
 
         var mapping = await db.UserCiamMappings.Include(m => m.User).ThenInclude(u => u!.Customer)
@@ -118,7 +120,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
                 .ToListAsync(cancellationToken);
             if (candidates.Count > 1)
             {
-                return new SignInOutcome(null, SignInDenial.AmbiguousEmail);
+                return await RefuseAsync(db, identity, SignInDenial.AmbiguousEmail, null, system.CustomerId, cancellationToken);
             }
 
             user = candidates.SingleOrDefault();
@@ -128,7 +130,12 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         // A customer's provider vouches only for that customer's users, whatever a mapping says.
         if (user is null || (system.CustomerId is not null && user.CustomerId != system.CustomerId))
         {
-            return new SignInOutcome(null, SignInDenial.UnknownUser);
+            // Said apart from "no account" so the person knows what to fix at the provider; said whether or not an
+            // account has that email, so the answer reveals nothing about the portal's accounts.
+            var refusal = user is null && !identity.EmailVerified && !string.IsNullOrWhiteSpace(identity.Email)
+                ? SignInDenial.EmailNotVerified
+                : SignInDenial.UnknownUser;
+            return await RefuseAsync(db, identity, refusal, null, system.CustomerId, cancellationToken);
         }
 
         // A customer's admins configure its providers, so such a provider could vouch for anyone of the customer it
@@ -136,7 +143,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         if (system.CustomerId is not null && user.PortalRole == PortalRole.PlatformAdmin)
         {
             logger.LogWarning("Sign-in of platform admin {UserId} through customer provider {Provider} refused.", user.Id, system.Id);
-            return new SignInOutcome(null, SignInDenial.PlatformAdminNeedsPlatformProvider, user.Id);
+            return await RefuseAsync(db, identity, SignInDenial.PlatformAdminNeedsPlatformProvider, user.Id, user.CustomerId, cancellationToken);
         }
 
         SignInDenial? denial = !user.IsActive ? SignInDenial.Inactive
@@ -146,7 +153,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             : null;
         if (denial is not null)
         {
-            return new SignInOutcome(null, denial, user.Id);
+            return await RefuseAsync(db, identity, denial.Value, user.Id, user.CustomerId, cancellationToken);
         }
 
         DateTime now = clock.GetUtcNow().UtcDateTime;
@@ -188,6 +195,37 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, identity.Scheme, PortalClaimTypes.DisplayName, PortalClaimTypes.Role));
         return new SignInOutcome(principal, null, user.Id);
     }
+
+    /// <summary>
+    /// Records a refused sign-in: one log line and one sign_in_refused audit entry, and nothing else. The entry belongs
+    /// to the user's customer when the user is known, else to the provider's customer (null: the platform's), so a
+    /// customer's admins see refusals on their own providers and accounts only.
+    /// </summary>
+    private async Task<SignInOutcome> RefuseAsync(PortalDbContext db, ExternalIdentity identity, SignInDenial denial, long? userId, long? customerId, CancellationToken cancellationToken)
+    {
+        // Never tokens or claims: the subject only as a short hash, enough to correlate repeated attempts.
+        logger.LogWarning("Sign-in through {Scheme} refused: {Reason} (issuer {IssuerHost}, subject hash {SubjectHash}, user {UserId}).",
+            identity.Scheme, denial, IssuerHost(identity.Issuer), SubjectHash(identity.Subject), userId);
+        db.ChangeTracker.Clear();
+        db.AuditLog.Add(new Features.Audit.AuditEntry
+        {
+            At = clock.GetUtcNow().UtcDateTime,
+            Actor = db.Tenant.Actor,
+            CustomerId = customerId,
+            EntityType = "SignIn",
+            EntityId = userId ?? 0,
+            Action = Features.Audit.AuditActions.SignInRefused,
+            // The email is the identity the person claimed: what an admin searches for when someone says "I can't get in".
+            Changes = System.Text.Json.JsonSerializer.Serialize(new { reason = denial.ToString(), scheme = identity.Scheme, email = identity.Email }),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return new SignInOutcome(null, denial, userId);
+    }
+
+    internal static string? IssuerHost(string? issuer) => Uri.TryCreate(issuer, UriKind.Absolute, out var uri) ? uri.Host : null;
+
+    internal static string SubjectHash(string subject) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(subject)))[..12];
 
     private static async Task<CiamSystem?> FindSystemAsync(PortalDbContext db, string authority, CancellationToken cancellationToken)
     {
