@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using AdminPortal.App.Auth;
 using AdminPortal.App.Features.IdentityProviders;
 using AdminPortal.App.Tenancy;
@@ -26,6 +27,8 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
     public const string GenericButton = "Partner sign-in";
     public const string EntraScheme = "entra-contoso";
     public const string EntraButton = "Contoso sign-in (Entra)";
+    public const string RuntimeButton = "Fabrikam SSO";
+    public const string RuntimeClientId = "portal-runtime";
 
     private readonly string folder = Directory.CreateTempSubdirectory("adminportal-e2e-idp-").FullName;
     private readonly HttpClient backchannel;
@@ -38,6 +41,14 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
     }
 
     public ThirdPartyOidcProvider Provider { get; } = new();
+
+    /// <summary>A second, separate oidc-provider for the provider added in the portal (a <c>ciam_systems</c> row, scheme <c>ciam-&lt;id&gt;</c>).</summary>
+    public ThirdPartyOidcProvider RuntimeProvider { get; } = new();
+
+    /// <summary>The runtime provider's row id; its scheme is <c>ciam-&lt;id&gt;</c>.</summary>
+    public long RuntimeProviderId { get; private set; }
+
+    public string RuntimeSecret { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The Entra-shaped tenant id: a tenant segment as Entra's authorities have one.</summary>
     public string TenantId { get; } = Guid.NewGuid().ToString();
@@ -73,6 +84,9 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
 
         builder.ConfigureTestServices(services =>
         {
+            // TESTS ONLY. The runtime scheme's backchannel and the connection test trust the throw-away test CA too.
+            services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<OpenIdConnectOptions>>(new TrustTestCaForRuntimeSchemes(RuntimeProvider));
+            services.AddHttpClient(ProviderConnectionTester.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new MultiCaHandler(Provider, RuntimeProvider));
             // TESTS ONLY. The backchannel (discovery, keys, token redemption) trusts the throw-away test CA, for these
             // two schemes only. Options set with Configure run before the handlers' PostConfigure builds its client.
             services.Configure<OpenIdConnectOptions>(GenericScheme, options => options.Backchannel = backchannel);
@@ -109,6 +123,25 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
         var providers = Services.GetRequiredService<SignInProviders>();
         await EnsureCiamSystemAsync("Partner", CiamProviderType.Oidc, providers.Find(GenericScheme)!.CiamAuthority, "portal-generic");
         await EnsureCiamSystemAsync("Contoso", CiamProviderType.EntraId, providers.Find(EntraScheme)!.CiamAuthority, "portal-entra");
+
+        // The provider a platform admin adds in the portal: a platform-wide row with a client secret, as the detail page saves it.
+        var protector = Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector(ProviderSchemes.ClientSecretPurpose);
+        RuntimeProviderId = await QueryAsync(async db =>
+        {
+            var row = new CiamSystem
+            {
+                Name = RuntimeButton, ProviderType = CiamProviderType.Oidc, Authority = RuntimeProvider.Issuer, ClientId = RuntimeClientId,
+                ClientSecretProtected = protector.Protect(RuntimeSecret), ClientSecretSetAt = DateTime.UtcNow, IsEnabled = true,
+            };
+            db.CiamSystems.Add(row);
+            await db.SaveChangesAsync();
+            return row.Id;
+        });
+        await Services.GetRequiredService<ProviderSchemes>().RefreshAsync();
+        string runtimeScheme = ProviderSchemes.SchemeFor(RuntimeProviderId);
+        await RuntimeProvider.StartAsync(
+            [new(RuntimeClientId, RuntimeSecret, [$"{BaseUrl}/signin-{runtimeScheme}"], [$"{BaseUrl}/signout-callback-{runtimeScheme}", $"{BaseUrl}/signin"])],
+            [new("runtime-support-1", Legacy.Email, true, Legacy.DisplayName)]);
 
         ThirdPartyOidcProvider.Client ClientFor(string id, string secret, string scheme) =>
             new(id, secret, [$"{BaseUrl}/signin-{scheme}"], [$"{BaseUrl}/signout-callback-{scheme}", $"{BaseUrl}/signin"]);
@@ -177,6 +210,17 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign-in" }).ClickAsync();
     }
 
+    /// <summary>Signs in through the embedded development provider as a seeded persona (the platform admin, say).</summary>
+    public async Task<IPage> SignInAsPersonaAsync(string personaText)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(BaseUrl + "/");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Development sign-in (OpenID Connect)" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button).Filter(new() { HasText = personaText }).First.ClickAsync();
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        return page;
+    }
+
     public async Task<T> QueryAsync<T>(Func<App.Data.PortalDbContext, Task<T>> query)
     {
         await using var scope = Services.CreateAsyncScope();
@@ -194,9 +238,36 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
 
         playwright?.Dispose();
         await Provider.DisposeAsync();
+        await RuntimeProvider.DisposeAsync();
         await base.DisposeAsync();
         backchannel.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
     }
+}
+
+/// <summary>TESTS ONLY: the runtime schemes' backchannel trusts the test CA of the runtime provider (after the portal's own configuration).</summary>
+internal sealed class TrustTestCaForRuntimeSchemes(ThirdPartyOidcProvider provider) : Microsoft.Extensions.Options.IConfigureNamedOptions<OpenIdConnectOptions>
+{
+    private readonly Lazy<HttpMessageHandler> handler = new(provider.CreateTrustingHandler);
+
+    public void Configure(string? name, OpenIdConnectOptions options)
+    {
+        if (name?.StartsWith(ProviderSchemes.SchemePrefix, StringComparison.Ordinal) == true)
+        {
+            options.BackchannelHttpHandler = handler.Value;
+        }
+    }
+
+    public void Configure(OpenIdConnectOptions options) => Configure(Microsoft.Extensions.Options.Options.DefaultName, options);
+}
+
+/// <summary>TESTS ONLY: the connection test's client, trusting either provider's test CA (each provider has its own), by port.</summary>
+internal sealed class MultiCaHandler(ThirdPartyOidcProvider first, ThirdPartyOidcProvider second) : HttpMessageHandler
+{
+    private readonly HttpMessageInvoker firstClient = new(first.CreateTrustingHandler());
+    private readonly HttpMessageInvoker secondClient = new(second.CreateTrustingHandler());
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        (request.RequestUri!.Port == second.Port ? secondClient : firstClient).SendAsync(request, cancellationToken);
 }

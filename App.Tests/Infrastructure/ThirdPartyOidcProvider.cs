@@ -55,8 +55,51 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
 
     public static string ScriptFolder => Path.Combine(RepositoryRoot.Path, "App.Tests", "OidcProvider");
 
+    private IReadOnlyList<Client> startedClients = [];
+    private IReadOnlyList<Account> startedAccounts = [];
+    private Dictionary<string, string> signingKey = NewSigningKey();
+
+    /// <summary>The key id the provider signs with now; changes on <see cref="RotateSigningKeysAsync"/>.</summary>
+    public string SigningKeyId { get; private set; } = "";
+
+    /// <summary>How many requests have reached the authorization endpoint (<c>/auth</c>) since the provider started.</summary>
+    public int AuthorizationRequests
+    {
+        get
+        {
+            lock (output) return output.ToString().Split('\n').Count(l => l.StartsWith("authorization-request", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// The provider rotates its signing keys: it stops, and starts again on the same port, issuer and clients with a new
+    /// key set. The old key is gone from its JWKS, as after a real rotation. Its sessions are gone too (they live in memory).
+    /// </summary>
+    public async Task RotateSigningKeysAsync()
+    {
+        await StopAsync();
+        signingKey = NewSigningKey();
+        await StartAsync(startedClients, startedAccounts);
+    }
+
+    private static Dictionary<string, string> NewSigningKey()
+    {
+        using var rsa = RSA.Create(2048);
+        var p = rsa.ExportParameters(includePrivateParameters: true);
+        static string B(byte[]? bytes) => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(bytes!);
+        string kid = "test-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        return new Dictionary<string, string>
+        {
+            ["kty"] = "RSA", ["kid"] = kid, ["use"] = "sig", ["alg"] = "RS256",
+            ["n"] = B(p.Modulus), ["e"] = B(p.Exponent), ["d"] = B(p.D), ["p"] = B(p.P), ["q"] = B(p.Q),
+            ["dp"] = B(p.DP), ["dq"] = B(p.DQ), ["qi"] = B(p.InverseQ),
+        };
+    }
+
     public async Task StartAsync(IReadOnlyList<Client> clients, IReadOnlyList<Account> accounts)
     {
+        (startedClients, startedAccounts) = (clients, accounts);
+        SigningKeyId = signingKey["kid"];
         await EnsureInstalledAsync();
         var watch = Stopwatch.StartNew();
         string certFile = Path.Combine(folder, "provider.crt"), keyFile = Path.Combine(folder, "provider.key"), configFile = Path.Combine(folder, "provider.json");
@@ -69,6 +112,7 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
             certFile,
             keyFile,
             cookieKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            jwks = new { keys = new[] { signingKey } },
             clients = clients.Select(c => new Dictionary<string, object>
             {
                 ["client_id"] = c.ClientId,
@@ -220,6 +264,13 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
+        CaCertificate.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private async Task StopAsync()
+    {
         if (node is { HasExited: false })
         {
             // Closing stdin asks the script to stop; the process (ours, by its handle) is killed if it does not.
@@ -236,7 +287,6 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
         }
 
         node?.Dispose();
-        CaCertificate.Dispose();
-        Directory.Delete(folder, recursive: true);
+        node = null;
     }
 }

@@ -3,7 +3,8 @@
 // the configuration file, starts this script with its path, and waits for the "listening" line on stdout.
 //
 // Configuration file (JSON): { port, issuer, certFile, keyFile, clients: [oidc-provider client metadata],
-//   accounts: { "<subject>": { email, email_verified, name, oid?, tid? } } }
+//   accounts: { "<subject>": { email, email_verified, name, oid?, tid? } }, jwks?: { keys: [private JWKs] } }
+// Every request to the authorization endpoint prints "authorization-request <method>", so a test can count them.
 // Sign-in uses oidc-provider's built-in development login form: any password; the login is the account's subject.
 import fs from 'node:fs';
 import https from 'node:https';
@@ -13,6 +14,9 @@ const settings = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
 const provider = new Provider(settings.issuer, {
   clients: settings.clients,
+  // The fixture's own signing keys, so that a test can rotate them (restart with another set); without them
+  // oidc-provider signs with a well-known development key.
+  ...(settings.jwks ? { jwks: settings.jwks } : {}),
   // The development login form's "login" becomes the account id, and so the subject: accounts are keyed by it.
   async findAccount(ctx, id) {
     const account = settings.accounts[id];
@@ -51,6 +55,13 @@ const provider = new Provider(settings.issuer, {
 });
 
 provider.on('server_error', (ctx, error) => console.error('server_error', error));
+
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/auth') {
+    console.log(`authorization-request ${ctx.method}`);
+  }
+  await next();
+});
 
 const server = https.createServer({ cert: fs.readFileSync(settings.certFile), key: fs.readFileSync(settings.keyFile) }, provider.callback());
 server.listen(settings.port, '127.0.0.1', () => console.log(`listening ${settings.issuer}`));

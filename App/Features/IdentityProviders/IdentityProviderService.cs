@@ -43,7 +43,8 @@ public sealed partial class IdentityProviderService(
     ProviderConnectionTester tester,
     ConfiguredProviders configuredProviders,
     IHostEnvironment environment,
-    TimeProvider clock)
+    TimeProvider clock,
+    Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions> signInOptions)
 {
     public const int MaxSecretLength = CiamSystem.MaxSecretLength;
 
@@ -271,9 +272,44 @@ public sealed partial class IdentityProviderService(
     public async Task<ConnectionTestResult?> TestConnectionAsync(long id, string portalBaseUri, CancellationToken cancellationToken = default)
     {
         var provider = await GetAsync(id, cancellationToken);
-        return provider is null
-            ? null
-            : await tester.TestAsync(provider.Type, provider.Authority, portalBaseUri.TrimEnd('/') + provider.CallbackPath, cancellationToken);
+        if (provider is null)
+        {
+            return null;
+        }
+
+        // A provider from configuration signs in with its own scheme, callback and credentials.
+        var configured = configuredProviders.ForAuthority(provider.Authority);
+        string callbackPath = configured is null ? provider.CallbackPath : "/signin-" + configured.Scheme;
+        var credentials = configured is null ? await StoredCredentialsAsync(id, cancellationToken) : ConfiguredCredentials(configured.Scheme);
+        return await tester.TestAsync(provider.Type, provider.Authority, portalBaseUri.TrimEnd('/') + callbackPath, cancellationToken, credentials);
+    }
+
+    /// <summary>The row's client id and decrypted secret; a secret the keys cannot decrypt is tested as absent (the detail page already says so).</summary>
+    private async Task<ProviderClientCredentials> StoredCredentialsAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.CiamSystems.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.ClientId, c.ClientSecretProtected }).SingleAsync(cancellationToken);
+        string? secret = null;
+        if (row.ClientSecretProtected is { Length: > 0 } protectedSecret)
+        {
+            try
+            {
+                secret = dataProtection.CreateProtector(ProviderSchemes.ClientSecretPurpose).Unprotect(protectedSecret);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                secret = null;
+            }
+        }
+
+        return new ProviderClientCredentials(row.ClientId, secret);
+    }
+
+    /// <summary>What the configured scheme's handler sends (Identity.Web binds its section into the same options).</summary>
+    private ProviderClientCredentials ConfiguredCredentials(string scheme)
+    {
+        var options = signInOptions.Get(scheme);
+        return new ProviderClientCredentials(options.ClientId ?? "", options.ClientSecret);
     }
 
     public string? AuthorityProblem(string authority) =>

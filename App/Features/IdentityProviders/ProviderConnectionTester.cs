@@ -12,7 +12,7 @@ public enum CheckOutcome
 }
 
 /// <summary>One line of a connection test.</summary>
-/// <param name="Name">A short label: "Authority address", "Discovery document", "Issuer", "Authorization endpoint", "Token endpoint", "Signing keys (JWKS)" or "Redirect URI".</param>
+/// <param name="Name">A short label: "Authority address", "Discovery document", "Issuer", "Authorization endpoint", "Token endpoint", "Signing keys (JWKS)", "Client id and secret" or "Redirect URI".</param>
 /// <param name="Fix">For a failed line, a sentence telling an admin what to change; null for a passed line.</param>
 public sealed record ConnectionCheck(string Name, CheckOutcome Outcome, string Detail, string? Fix);
 
@@ -26,7 +26,7 @@ public sealed record ConnectionTestResult(IReadOnlyList<ConnectionCheck> Checks,
 /// way the sign-in handler will, and explains each problem in plain language with what to change. Network and
 /// JSON problems never throw; each becomes a failed line. Only the caller's cancellation throws.
 /// </summary>
-public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHostEnvironment environment, IConfiguration configuration)
+public sealed partial class ProviderConnectionTester(IHttpClientFactory httpClients, IHostEnvironment environment, IConfiguration configuration)
 {
     public const string HttpClientName = "identity-provider-connection-test";
 
@@ -43,11 +43,12 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task<ConnectionTestResult> TestAsync(CiamProviderType type, string authority, string redirectUri, CancellationToken cancellationToken = default)
+    /// <param name="credentials">The client id and secret the sign-in handler sends; null skips the credential check.</param>
+    public async Task<ConnectionTestResult> TestAsync(CiamProviderType type, string authority, string redirectUri, CancellationToken cancellationToken = default, ProviderClientCredentials? credentials = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var checks = new List<ConnectionCheck>();
-        await RunChecksAsync(checks, type, authority, cancellationToken);
+        await RunChecksAsync(checks, type, authority, redirectUri, credentials, cancellationToken);
         checks.Add(new ConnectionCheck(RedirectUriCheck, CheckOutcome.Info, redirectUri, "Register this redirect URI with the provider (copy it exactly)."));
         return new ConnectionTestResult(checks, redirectUri);
     }
@@ -73,7 +74,7 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
     }
 
     /// <summary>Adds the lines in order, and stops at a failure that the remaining lines depend on.</summary>
-    private async Task RunChecksAsync(List<ConnectionCheck> checks, CiamProviderType type, string authority, CancellationToken cancellationToken)
+    private async Task RunChecksAsync(List<ConnectionCheck> checks, CiamProviderType type, string authority, string redirectUri, ProviderClientCredentials? credentials, CancellationToken cancellationToken)
     {
         bool isDevelopment = environment.IsDevelopment();
         checks.Add(CheckAuthority(authority, isDevelopment, out var authorityUri));
@@ -100,6 +101,10 @@ public sealed class ProviderConnectionTester(IHttpClientFactory httpClients, IHo
             checks.Add(CheckEndpoint(AuthorizationCheck, root, "authorization_endpoint", isDevelopment));
             checks.Add(CheckEndpoint(TokenCheck, root, "token_endpoint", isDevelopment));
             checks.Add(await CheckSigningKeysAsync(client, root, isDevelopment, timeout, cancellationToken));
+            if (credentials is not null)
+            {
+                checks.Add(await CheckClientCredentialsAsync(client, root, credentials, redirectUri, isDevelopment, timeout, cancellationToken));
+            }
         }
     }
 
