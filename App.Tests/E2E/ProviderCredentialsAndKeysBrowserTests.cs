@@ -136,6 +136,11 @@ public class ProviderCredentialsAndKeysBrowserTests(ThirdPartyProviderPortal por
     public async Task SignIn_OneClick_SendsExactlyOneAuthorizationRequest(string button, string login)
     {
         var provider = button == ThirdPartyProviderPortal.RuntimeButton ? portal.RuntimeProvider : portal.Provider;
+        // Warm up first: after another test rotated the keys, this sign-in takes the one silent retry (two requests).
+        var warmUp = await portal.NewPageAsync();
+        await portal.SignInThroughProviderAsync(warmUp, button, login);
+        await warmUp.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await warmUp.Context.CloseAsync();
         var page = await portal.NewPageAsync();
         var seenByBrowser = new List<string>();
         page.Context.Request += (_, r) =>
@@ -170,14 +175,51 @@ public class ProviderCredentialsAndKeysBrowserTests(ThirdPartyProviderPortal por
 
         await provider.RotateSigningKeysAsync();
         Assert.NotEqual(oldKey, provider.SigningKeyId);
+        int requestsBefore = provider.AuthorizationRequests;
+        int refusalsBefore = await RefusalsAsync();
         var watch = Stopwatch.StartNew();
 
         var page = await portal.NewPageAsync();
         await portal.SignInThroughProviderAsync(page, button, login);
 
+        // The login form was filled once; the portal refreshed the keys and went back to the provider once, silently.
         await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         await Expect(page.GetByTestId("user-name")).ToHaveTextAsync(portal.Legacy.DisplayName);
-        output.WriteLine($"{button}: first sign-in after key rotation (click to interactive dashboard) {watch.ElapsedMilliseconds} ms");
+        output.WriteLine($"{button}: first sign-in after key rotation (click to interactive dashboard, login form filled once) {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(2, provider.AuthorizationRequests - requestsBefore);
+        Assert.Equal(refusalsBefore, await RefusalsAsync());
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task SignIn_KeyStillUnknownOnTheOneRetry_FailsWithTheKeyMessageAndAnAuditEntry()
+    {
+        // The Entra-shaped scheme has cached the provider's keys; then the provider rotates them.
+        var first = await portal.NewPageAsync();
+        await portal.SignInThroughProviderAsync(first, ThirdPartyProviderPortal.EntraButton, "partner-support-1");
+        await first.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await first.Context.CloseAsync();
+        await portal.Provider.RotateSigningKeysAsync();
+        int refusalsBefore = await RefusalsAsync();
+
+        // A sign-in that is already the one retry (as the portal starts it after a refresh): no second refresh, no loop.
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync($"{portal.BaseUrl}/signin/challenge/{ThirdPartyProviderPortal.EntraScheme}?returnUrl=%2F&keyRetry=1");
+        await page.Locator("input[name=login]").FillAsync("partner-support-1");
+        await page.Locator("input[name=password]").FillAsync("any password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign-in" }).ClickAsync();
+
+        await Expect(page.GetByTestId("sign-in-message")).ToContainTextAsync("signed your sign-in with a key it does not publish", new() { Timeout = 20_000 });
+        Assert.EndsWith("/signin?reason=SigningKeyUnknown", page.Url);
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name.StartsWith("adminportal.session", StringComparison.Ordinal));
+        Assert.Equal(refusalsBefore + 1, await RefusalsAsync());
+        string changes = await portal.QueryAsync(db => db.AuditLog.Where(a => a.Action == App.Features.Audit.AuditActions.SignInRefused).OrderByDescending(a => a.Id).Select(a => a.Changes!).FirstAsync());
+        Assert.Contains("\"reason\":\"SigningKeyUnknown\"", changes);
+        Assert.Contains(ThirdPartyProviderPortal.EntraScheme, changes);
+        Assert.DoesNotContain("eyJ", changes); // no token
+        await page.Context.CloseAsync();
+    }
+
+    private Task<int> RefusalsAsync() =>
+        portal.QueryAsync(db => db.AuditLog.CountAsync(a => a.Action == App.Features.Audit.AuditActions.SignInRefused));
 }

@@ -89,7 +89,11 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
             services.AddHttpClient(ProviderConnectionTester.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new MultiCaHandler(Provider, RuntimeProvider));
             // TESTS ONLY. The backchannel (discovery, keys, token redemption) trusts the throw-away test CA, for these
             // two schemes only. Options set with Configure run before the handlers' PostConfigure builds its client.
-            services.Configure<OpenIdConnectOptions>(GenericScheme, options => options.Backchannel = backchannel);
+            services.Configure<OpenIdConnectOptions>(GenericScheme, options =>
+            {
+                options.Backchannel = backchannel;
+                options.RefreshInterval = TimeSpan.FromSeconds(1); // see the Entra scheme below
+            });
             services.Configure<OpenIdConnectOptions>(EntraScheme, options =>
             {
                 options.Backchannel = backchannel;
@@ -100,6 +104,9 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
                 options.Authority = Provider.Issuer;
                 options.MetadataAddress = Provider.Issuer + "/.well-known/openid-configuration";
                 options.TokenValidationParameters.IssuerValidator = null;
+                // The key-rotation tests refresh this scheme's keys more than once per run: IdentityModel honours one
+                // refresh request per RefreshInterval (five minutes by default).
+                options.RefreshInterval = TimeSpan.FromSeconds(1);
             });
         });
     }
@@ -256,6 +263,7 @@ internal sealed class TrustTestCaForRuntimeSchemes(ThirdPartyOidcProvider provid
         if (name?.StartsWith(ProviderSchemes.SchemePrefix, StringComparison.Ordinal) == true)
         {
             options.BackchannelHttpHandler = handler.Value;
+            options.RefreshInterval = TimeSpan.FromSeconds(1); // key-rotation tests: one refresh per second, not per five minutes
         }
     }
 

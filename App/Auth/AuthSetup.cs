@@ -122,15 +122,26 @@ public static class AuthSetup
                 context.Response.Redirect("/signin?reason=Cancelled");
                 return Task.CompletedTask;
             };
-            options.Events.OnRemoteFailure = context =>
+            var previousTokenResponse = options.Events.OnTokenResponseReceived;
+            options.Events.OnTokenResponseReceived = async context =>
             {
+                SigningKeyRotation.RememberKeyId(context);
+                await previousTokenResponse(context);
+            };
+            options.Events.OnRemoteFailure = async context =>
+            {
+                // A signing key the cached key set lacks: refresh the keys and sign in again once (SigningKeyRotation).
+                if (await SigningKeyRotation.TryRecoverAsync(context))
+                {
+                    return;
+                }
+
                 // Fallback for a handler that reports access_denied as a failure rather than through OnAccessDenied.
                 bool cancelled = context.Failure?.Data["error"] as string == "access_denied";
                 string reason = cancelled ? "Cancelled" : "Failed";
                 LogRemoteFailure(context.HttpContext, context.Scheme.Name, reason, cancelled ? null : context.Failure);
                 context.HandleResponse();
                 context.Response.Redirect("/signin?reason=" + reason);
-                return Task.CompletedTask;
             };
         });
 
@@ -303,7 +314,7 @@ public static class AuthSetup
 
     public static void MapSignInEndpoints(this WebApplication app)
     {
-        app.MapGet("/signin/challenge/{scheme}", async (string scheme, string? returnUrl, HttpContext context, SignInProviders providers, ILogger<SignInProviders> logger) =>
+        app.MapGet("/signin/challenge/{scheme}", async (string scheme, string? returnUrl, string? keyRetry, HttpContext context, SignInProviders providers, ILogger<SignInProviders> logger) =>
             {
                 if (providers.Find(scheme) is null)
                 {
@@ -314,7 +325,14 @@ public static class AuthSetup
                 {
                     // Challenged here rather than through Results.Challenge, so that a provider that cannot be reached
                     // (its discovery document fails) sends the user back to choose another instead of to an error page.
-                    await context.ChallengeAsync(scheme, new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) });
+                    var properties = new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) };
+                    if (keyRetry is not null)
+                    {
+                        // The retry after a key refresh: a second unknown key fails. (Added by hand, it only forgoes a retry.)
+                        properties.Items[SigningKeyRotation.RetryItem] = "1";
+                    }
+
+                    await context.ChallengeAsync(scheme, properties);
                     return Results.Empty;
                 }
                 catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
