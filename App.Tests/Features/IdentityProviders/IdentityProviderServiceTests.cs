@@ -315,15 +315,22 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
         await using var portal = new PortalInstance(database.Options, environment: Environments.Development);
 
-        async Task<ConnectionTestResult> TestAsync(string path)
+        async Task<ConnectionTestResult> TestAsync(string path, string secret = "right-secret", string? name = null)
         {
-            var (saved, id) = await portal.AsAsync(Platform, s => s.SaveAsync(Form("Stub " + path, authority: stub.BaseAddress + path)));
+            var (saved, id) = await portal.AsAsync(Platform, s => s.SaveAsync(Form(name ?? "Stub " + path, authority: stub.BaseAddress + path, clientId: "stub-client", secret: secret)));
             Assert.True(saved.Succeeded, string.Join("; ", saved.Errors.Values));
             return (await portal.AsAsync(Platform, s => s.TestConnectionAsync(long.Parse(id!), "https://portal.example/")))!;
         }
 
         var good = await TestAsync("/good");
-        Assert.True(good.Passed);
+        Assert.True(good.Passed, string.Join("\n", good.Checks));
+        Assert.Equal(CheckOutcome.Passed, good.Checks.Single(c => c.Name == ProviderConnectionTester.ClientCredentialsCheck).Outcome);
+        // The stored secret is the one sent: a wrong one fails the credential check alone, with the plain message.
+        var wrong = await TestAsync("/good", secret: "wrong-secret", name: "Stub with a wrong secret");
+        var refused = Assert.Single(wrong.Checks, c => c.Outcome == CheckOutcome.Failed);
+        Assert.Equal(ProviderConnectionTester.ClientCredentialsCheck, refused.Name);
+        Assert.StartsWith(ProviderConnectionTester.RefusedCredentialsMessage, refused.Detail);
+        Assert.DoesNotContain("wrong-secret", string.Join("\n", wrong.Checks));
         Assert.StartsWith("https://portal.example/signin-ciam-", good.RedirectUri);
         Assert.Equal(CheckOutcome.Failed, (await TestAsync("/wrong-issuer")).Checks.Single(c => c.Name == "Issuer").Outcome);
         Assert.Equal(CheckOutcome.Failed, (await TestAsync("/no-keys")).Checks.Single(c => c.Name == "Signing keys (JWKS)").Outcome);

@@ -79,6 +79,14 @@ public sealed class StubIdentityProviders : IAsyncLifetime
             return Results.Content(JsonSerializer.Serialize(document), "application/json");
         });
         app.MapGet(prefix + "/jwks", () => Results.Content(keySet, "application/json"));
+        // As RFC 6749 5.2 has it: the client is authenticated first (invalid_client), then the made-up code is refused (invalid_grant).
+        app.MapPost(prefix + "/token", async (HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            return form["client_id"] == "stub-client" && form["client_secret"] == "right-secret"
+                ? Results.Json(new { error = "invalid_grant" }, statusCode: 400)
+                : Results.Json(new { error = "invalid_client", error_description = "secret " + form["client_secret"] }, statusCode: 401);
+        });
     }
 }
 
@@ -121,6 +129,30 @@ public class ProviderConnectionTesterTests(StubIdentityProviders server) : IClas
         Assert.Equal(RedirectUri, result.RedirectUri);
         Assert.Contains("1 key", Check(result, "Signing keys (JWKS)").Detail);
         Assert.True(result.Passed);
+    }
+
+    [Theory]
+    [InlineData("stub-client", "right-secret", CheckOutcome.Passed)]
+    [InlineData("stub-client", "wrong-secret", CheckOutcome.Failed)]
+    [InlineData("other-client", "right-secret", CheckOutcome.Failed)]
+    [InlineData("stub-client", null, CheckOutcome.Failed)]
+    public async Task TestAsync_NoPushedAuthorizationEndpoint_ProvesTheCredentialsWithAMadeUpCode(string clientId, string? secret, CheckOutcome expected)
+    {
+        var result = await Tester().TestAsync(CiamProviderType.Oidc, server.BaseAddress + "/good", RedirectUri, default, new ProviderClientCredentials(clientId, secret));
+
+        Assert.Equal(
+            ["Authority address", "Discovery document", "Issuer", "Authorization endpoint", "Token endpoint", "Signing keys (JWKS)", "Client id and secret", "Redirect URI"],
+            result.Checks.Select(c => c.Name));
+        var check = Check(result, ProviderConnectionTester.ClientCredentialsCheck);
+        Assert.Equal(expected, check.Outcome);
+        Assert.Contains("made-up authorization code", check.Detail);
+        Assert.Equal(expected == CheckOutcome.Failed, check.Detail.StartsWith(ProviderConnectionTester.RefusedCredentialsMessage, StringComparison.Ordinal));
+        // Only the protocol error code is shown, never the provider's description (which here echoes the secret).
+        if (secret is not null)
+        {
+            Assert.DoesNotContain(secret, check.Detail + check.Fix);
+        }
+        Assert.All(result.Checks.Where(c => c.Name != ProviderConnectionTester.ClientCredentialsCheck), c => Assert.NotEqual(CheckOutcome.Failed, c.Outcome));
     }
 
     [Fact]
