@@ -97,6 +97,40 @@ public class PeopleBrowserTests(PortalServer server, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task ProfileAndRole_SavedOneAfterTheOtherOnOnePage_NeitherIsTakenForSomeoneElsesChange()
+    {
+        long editorId = await PersonaAsync("fabrikam", PortalRole.Editor);
+        var admin = await server.SignInAsync("Customer admin · Fabrikam");
+        await admin.GotoAsync($"{server.BaseUrl}/users/{editorId}");
+        await admin.Locator("[data-interactive=true]").WaitForAsync();
+        var name = admin.GetByLabel("Name", new() { Exact = true });
+
+        await name.FillAsync("Renamed before the role");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+        await Expect(admin.GetByText("Profile saved.")).ToBeVisibleAsync();
+        await admin.GetByLabel("New role").ClickAsync();
+        await admin.GetByRole(AriaRole.Option, new() { Name = "Support", Exact = true }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Change role" }).ClickAsync();
+        await Expect(admin.GetByTestId("portal-role")).ToHaveTextAsync("Support");
+        await Expect(admin.GetByTestId("role-conflict")).ToHaveCountAsync(0);
+        await name.FillAsync("Renamed after the role");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+
+        await Expect(admin.GetByText("Profile saved.").Last).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        var watch = Stopwatch.StartNew();
+        (string, PortalRole?) saved;
+        do
+        {
+            saved = await server.QueryAsync(db => db.Users.Where(u => u.Id == editorId).Select(u => new ValueTuple<string, PortalRole?>(u.DisplayName, u.PortalRole)).SingleAsync());
+        }
+        while (saved.Item1 != "Renamed after the role" && watch.Elapsed < TimeSpan.FromSeconds(10) && await Task.Delay(200).ContinueWith(_ => true));
+
+        Assert.Equal(("Renamed after the role", (PortalRole?)PortalRole.Support), saved);
+        await Expect(admin.GetByTestId("conflict")).ToHaveCountAsync(0);
+        await admin.CloseAsync();
+    }
+
+    [Fact]
     public async Task EndSession_FromMySessionsInAnotherBrowser_TheEndedCookieIsRefusedAndItsOpenPageEnds()
     {
         long supportId = await PersonaAsync("fabrikam", PortalRole.Support);
