@@ -136,7 +136,7 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
             "/", "/customers", "/sites", "/users", $"/users/{seeded.User}", "/users/migration",
             $"/users?q={Uri.EscapeDataString("User <")}", "/posts", "/posts?tab=Trash", $"/posts/{seeded.Post}", "/posts/new",
             "/identity-providers", $"/identity-providers/{seeded.Provider}", $"/identity-providers/{seeded.BrokenProvider}", "/identity-providers/new",
-            "/audit", "/schema",
+            "/audit", "/schema", "/account/sessions",
         ];
 
         // Anonymous pages first: the sign-in page lists the hostile provider, the development sign-in page the hostile people.

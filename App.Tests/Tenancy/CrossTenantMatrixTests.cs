@@ -21,7 +21,7 @@ namespace AdminPortal.Tests.Tenancy;
 /// Runs at the DbContext level, under the same factory, filters and save guard that every service uses. When the
 /// entity services of later issues exist, their read/update/delete/restore methods belong in this matrix too.
 /// </remarks>
-public class CrossTenantMatrixTests
+public partial class CrossTenantMatrixTests
 {
     /// <summary>Who owns a row: the test's own ground truth, written independently of the query filters.</summary>
     private sealed record Owner(long? CustomerId, long? SiteId);

@@ -309,6 +309,17 @@ public static class AuthSetup
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieScheme);
+            return;
+        }
+
+        // A role (or site) changed since the cookie was issued: re-issue it with the database's claims, so the old role
+        // is not kept in the cookie to stand in for the database when it cannot answer.
+        if (UserAccessService.UserIdOf(context.Principal!) is long userId
+            && await validator.ReadUserAsync(userId, context.HttpContext.RequestAborted) is (true, { MaySignIn: true } current)
+            && !PortalClaimsTransformation.HasCurrentClaims(context.Principal!, current))
+        {
+            context.ReplacePrincipal(PortalClaimsTransformation.WithCurrentClaims(context.Principal!, current));
+            context.ShouldRenew = true;
         }
     }
 

@@ -31,6 +31,12 @@ public sealed class PortalClaimsTransformation(SessionValidator validator) : ICl
             return principal;
         }
 
+        return WithCurrentClaims(principal, current);
+    }
+
+    /// <summary>A copy of <paramref name="principal"/> whose role, customer and site claims are <paramref name="current"/>'s.</summary>
+    public static ClaimsPrincipal WithCurrentClaims(ClaimsPrincipal principal, UserAccess? current)
+    {
         // ClaimsPrincipal.Clone() shares the identities: clone each one, so the cookie's principal is never mutated.
         var clone = new ClaimsPrincipal(principal.Identities.Select(i => i.Clone()));
         var identity = (ClaimsIdentity)clone.Identity!;
@@ -48,6 +54,12 @@ public sealed class PortalClaimsTransformation(SessionValidator validator) : ICl
 
         return clone;
     }
+
+    /// <summary>Whether the principal's role, customer and site claims are what the database says now.</summary>
+    public static bool HasCurrentClaims(ClaimsPrincipal principal, UserAccess current) =>
+        principal.FindFirst(PortalClaimTypes.Role)?.Value == current.Role?.ToString()
+        && principal.FindFirst(PortalClaimTypes.CustomerId)?.Value == current.CustomerId.ToString(CultureInfo.InvariantCulture)
+        && principal.FindFirst(PortalClaimTypes.SiteId)?.Value == current.SiteId.ToString(CultureInfo.InvariantCulture);
 
     public static IEnumerable<Claim> ClaimsFor(UserAccess access)
     {

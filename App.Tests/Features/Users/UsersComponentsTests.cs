@@ -37,6 +37,10 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<UserService>();
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
+        Services.AddSingleton(new SignInProviders());
+        Services.AddScoped<AdminPortal.App.Features.People.RoleService>();
+        Services.AddScoped<AdminPortal.App.Features.Sessions.SessionListService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
