@@ -27,6 +27,8 @@ public static class FeaturesSetup
         builder.Services.AddSingleton<Users.UserSyncWorker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Users.UserSyncWorker>());
         builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();
+        builder.Services.AddScoped<ViewAs.ViewAsService>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
         return builder;
     }
 }
