@@ -89,7 +89,11 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         // A "view as" circuit is read-only whatever the service or button: nothing it saves lands, audit included.
-        ReadOnlyViewGuard.RefuseWrites(Tenant, ChangeTracker.HasChanges());
+        if (Tenant.ViewAs is not null)
+        {
+            ReadOnlyViewGuard.RefuseWrites(Tenant, ChangeTracker.HasChanges());
+        }
+
         DateTime now = DateTime.UtcNow;
         var pending = ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList();
         var changed = pending.Where(e => e.Entity is not AuditEntry).ToList();

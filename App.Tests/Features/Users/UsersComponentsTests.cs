@@ -37,6 +37,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<UserService>();
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));

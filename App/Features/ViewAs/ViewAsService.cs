@@ -90,14 +90,14 @@ public sealed class ViewAsService : IAsyncDisposable, IDisposable
     private ITimer? timer;
     private int starting;
 
-    public ViewAsService(AuthenticationStateProvider authentication, TenantContext tenant, IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<ViewAsService> logger)
+    public ViewAsService(AuthenticationStateProvider authentication, TenantContext tenant, IServiceScopeFactory scopes, TimeProvider clock, ILogger<ViewAsService> logger, IConfiguration? configuration = null)
     {
         this.authentication = authentication;
         this.tenant = tenant;
         this.scopes = scopes;
         this.clock = clock;
         this.logger = logger;
-        var configured = configuration.GetValue(MaxDurationSetting, DefaultMaxDuration);
+        var configured = configuration?.GetValue(MaxDurationSetting, DefaultMaxDuration) ?? DefaultMaxDuration;
         MaxDuration = configured > TimeSpan.Zero ? configured : DefaultMaxDuration;
         authentication.AuthenticationStateChanged += OnAuthenticationStateChanged;
     }
