@@ -220,4 +220,69 @@ public partial class CrossTenantMatrixTests
         Assert.True(cases > 50, $"the matrix ran only {cases} cases");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
+
+    /// <summary>
+    /// The view-as service's paths: its read path (finding the target by an id from the URL) treats every foreign,
+    /// missing or malformed id as "not found" and writes nothing; and a view-as scope (the circuit while viewing as)
+    /// writes no row of any entity, own or foreign, through any road.
+    /// </summary>
+    [Theory, BothProviders]
+    public async Task ViewAs_ForeignTargetsAreNotFound_AndAViewAsScopeWritesNoRowOfAnyEntity(DatabaseProvider provider)
+    {
+        await using var harness = await Features.ViewAs.ViewAsHarness.CreateAsync(provider);
+        var database = harness.Database;
+        var fabrikamUsers = await harness.QueryAsync(db => db.Users.Where(u => u.Customer!.Slug == "fabrikam").Select(u => u.Id).ToListAsync());
+        var failures = new List<string>();
+        foreach (var role in new[] { PortalRole.CustomerAdmin, PortalRole.Support })
+        {
+            var viewer = await harness.PersonaAsync("contoso", role);
+            await using var circuit = await harness.CircuitAsync(viewer.Id);
+            var viewAs = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<App.Features.ViewAs.ViewAsService>(circuit.ServiceProvider);
+            foreach (long id in fabrikamUsers.Concat([0L, -5L, long.MaxValue]))
+            {
+                var check = await viewAs.StartAsync(id, "/");
+                if (check.Refusal != App.Features.ViewAs.ViewAsRefusal.NotFound || check.Message != "This user does not exist, or is not one of yours.")
+                {
+                    failures.Add($"{role} → user {id}: {check.Refusal}");
+                }
+            }
+        }
+
+        Assert.Empty(await harness.ViewAsAuditAsync());
+
+        // A view-as scope: contoso's admin viewing as contoso's editor. Update and delete every row of every entity.
+        var admin = await harness.PersonaAsync("contoso", PortalRole.CustomerAdmin);
+        var editor = await harness.PersonaAsync("contoso", PortalRole.Editor);
+        var rows = await harness.QueryAsync(AllRowsAsync);
+        await using (var circuit = await harness.CircuitAsync(admin.Id))
+        {
+            var services = circuit.ServiceProvider;
+            Assert.True((await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<App.Features.ViewAs.ViewAsService>(services).StartAsync(editor.Id, "/")).IsAllowed);
+            var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IDbContextFactory<PortalDbContext>>(services);
+            foreach (var row in rows.GroupBy(r => r.Type).SelectMany(g => g.Take(3)))
+            {
+                foreach (var state in new[] { EntityState.Modified, EntityState.Deleted })
+                {
+                    object? entity = await harness.QueryAsync(db => SetOf(db, row.Type, includeTrash: true).AsNoTracking().FirstOrDefaultAsync(e => EF.Property<long>(e, "Id") == row.Id));
+                    await using var db = await factory.CreateDbContextAsync();
+                    db.Attach(entity!).State = state;
+                    try
+                    {
+                        await db.SaveChangesAsync();
+                        failures.Add($"view-as × {row.Type.Name} {row.Id}: {state} was saved");
+                    }
+                    catch (App.Features.ViewAs.ReadOnlyViewException)
+                    {
+                    }
+                }
+            }
+        }
+
+        var after = await harness.QueryAsync(AllRowsAsync);
+        Assert.Equal(rows.Where(r => r.Type != typeof(AuditEntry)).Select(r => (r.Type.Name, r.Id, r.Deleted)).Order(), after.Where(r => r.Type != typeof(AuditEntry)).Select(r => (r.Type.Name, r.Id, r.Deleted)).Order());
+        Assert.Equal(0, await harness.QueryAsync(async db => await db.Users.CountAsync(u => u.Version != 1) + await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.Version != 1)));
+        // Only the view-as's own two entries were added to the audit log.
+        Assert.Equal(rows.Count(r => r.Type == typeof(AuditEntry)) + 2, after.Count(r => r.Type == typeof(AuditEntry)));
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
 }

@@ -44,7 +44,9 @@ public static class PortalPolicies
         authorization.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(PortalClaimTypes.Role).Build());
         foreach (var (policy, roles) in Roles)
         {
-            authorization.AddPolicy(policy, builder => builder.RequireAuthenticatedUser().RequireClaim(PortalClaimTypes.Role, roles.Select(r => r.ToString())));
+            // While viewing as someone (Features/ViewAs), the viewer's role must pass too: the intersection of both.
+            authorization.AddPolicy(policy, builder => builder.RequireAuthenticatedUser().RequireClaim(PortalClaimTypes.Role, roles.Select(r => r.ToString()))
+                .RequireAssertion(context => Features.ViewAs.ViewAsAuthorization.ViewerMay(context.User, policy)));
         }
     }
 }

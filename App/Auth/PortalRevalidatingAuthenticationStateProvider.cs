@@ -19,7 +19,8 @@ public sealed class PortalRevalidatingAuthenticationStateProvider(ILoggerFactory
     // A changed role, customer or site ends the circuit too: it was authorized, and scoped, for the old ones. The
     // next page load gets the current claims.
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
-        await validator.ValidateAsync(authenticationState.User, freshUser: true, sameTenantClaims: true, cancellationToken) != SessionVerdict.Invalid;
+        // While viewing as someone, the circuit's session is still the viewer's: check theirs.
+        await validator.ValidateAsync(Features.ViewAs.ViewAsPrincipal.SignedInUserOf(authenticationState.User), freshUser: true, sameTenantClaims: true, cancellationToken) != SessionVerdict.Invalid;
 
     /// <summary>The same check as the periodic one, callable by tests (the base class's loop is private).</summary>
     internal Task<bool> ValidateNowAsync(AuthenticationState state, CancellationToken cancellationToken = default) =>

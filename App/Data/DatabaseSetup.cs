@@ -129,6 +129,8 @@ public static class DatabaseSetup
         }
 
         builder.UseSnakeCaseNamingConvention();
+        // Below SaveChanges: a bulk ExecuteUpdate or raw SQL from a read-only "view as" circuit is refused too.
+        builder.AddInterceptors(Features.ViewAs.ReadOnlyViewGuard.Interceptor);
         // Posts and mappings are filtered through their site and user, which are filtered the same way; the warning
         // about required navigations to filtered entities does not apply.
         builder.ConfigureWarnings(w => w.Ignore(CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning));

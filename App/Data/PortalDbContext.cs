@@ -7,6 +7,7 @@ using AdminPortal.App.Features.Posts;
 using AdminPortal.App.Features.Sessions;
 using AdminPortal.App.Features.Sites;
 using AdminPortal.App.Features.Users;
+using AdminPortal.App.Features.ViewAs;
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -87,6 +88,12 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        // A "view as" circuit is read-only whatever the service or button: nothing it saves lands, audit included.
+        if (Tenant.ViewAs is not null)
+        {
+            ReadOnlyViewGuard.RefuseWrites(Tenant, ChangeTracker.HasChanges());
+        }
+
         DateTime now = DateTime.UtcNow;
         var pending = ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList();
         var changed = pending.Where(e => e.Entity is not AuditEntry).ToList();

@@ -29,6 +29,8 @@ public static class FeaturesSetup
         builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();
         builder.Services.AddScoped<People.RoleService>();
         builder.Services.AddScoped<Sessions.SessionListService>();
+        builder.Services.AddScoped<ViewAs.ViewAsService>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
         return builder;
     }
 }

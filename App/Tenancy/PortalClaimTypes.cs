@@ -16,6 +16,10 @@ public static class PortalClaimTypes
     public const string Provider = "portal:provider";
     /// <summary>The server-side session (portal_sessions.id) of this sign-in; an ended session refuses the cookie.</summary>
     public const string SessionId = "portal:session_id";
+    /// <summary>Only on a circuit's read-only "view as" principal (never in a cookie): who is looking, and their role.</summary>
+    public const string ViewAsViewerId = "portal:view_as_viewer_id";
+    public const string ViewAsViewerName = "portal:view_as_viewer_name";
+    public const string ViewAsViewerRole = "portal:view_as_viewer_role";
 }
 
 /// <summary>A user's role in the portal (users.portal_role). A user without one has no access to the portal.</summary>

@@ -17,11 +17,23 @@ public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, 
 
     public bool IsResolved => AllCustomers || CustomerId is not null;
 
+    /// <summary>
+    /// Set while a support user or admin views the portal as this scope's user (Features/ViewAs): the scope is then
+    /// read-only, and <see cref="Data.PortalDbContext"/> refuses every write made with it.
+    /// </summary>
+    public ViewAsViewer? ViewAs { get; init; }
+
     /// <summary>What the app bar shows: the customer's name, or "All customers".</summary>
     public string Label { get; init; } = AllCustomers ? "All customers" : CustomerId is null ? "No tenant" : $"Customer {CustomerId}";
 
     /// <summary>Reads the tenant from the claims that sign-in put on the principal. Missing or malformed claims give <see cref="None"/>.</summary>
     public static TenantScope FromPrincipal(ClaimsPrincipal? user)
+    {
+        var scope = FromSignedInPrincipal(user);
+        return ViewAsViewer.From(user) is { } viewer ? scope with { ViewAs = viewer } : scope;
+    }
+
+    private static TenantScope FromSignedInPrincipal(ClaimsPrincipal? user)
     {
         if (user?.Identity?.IsAuthenticated != true)
         {
@@ -55,6 +67,15 @@ public sealed record TenantScope(string Actor, long? ActorUserId, string? Role, 
         };
     }
 
-    private static long? ParseId(string? value) =>
+    internal static long? ParseId(string? value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : null;
+}
+
+/// <summary>Who is viewing the portal as a scope's user: their user id, name and own role.</summary>
+public sealed record ViewAsViewer(long UserId, string Name, string Role)
+{
+    public static ViewAsViewer? From(ClaimsPrincipal? user) =>
+        user?.FindFirst(PortalClaimTypes.ViewAsViewerRole)?.Value is { } role
+            ? new ViewAsViewer(TenantScope.ParseId(user.FindFirst(PortalClaimTypes.ViewAsViewerId)?.Value) ?? 0, user.FindFirst(PortalClaimTypes.ViewAsViewerName)?.Value ?? "unknown", role)
+            : null;
 }

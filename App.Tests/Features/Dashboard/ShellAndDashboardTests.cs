@@ -29,6 +29,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<DashboardService>();
         Services.AddScoped<TenantSwitchService>();
+        Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         authorization = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", true));
     }

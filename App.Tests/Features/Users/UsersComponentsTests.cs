@@ -41,6 +41,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(new SignInProviders());
         Services.AddScoped<AdminPortal.App.Features.People.RoleService>();
         Services.AddScoped<AdminPortal.App.Features.Sessions.SessionListService>();
+        Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));

@@ -65,7 +65,9 @@ public sealed class UserActions(ISnackbar snackbar, ILogger<UserActions> logger)
     };
 
     /// <summary>A short human reason, without the exception's text.</summary>
-    public static string Reason(Exception exception) => IsDatabaseUnavailable(exception)
+    public static string Reason(Exception exception) => exception is AdminPortal.App.Features.ViewAs.ReadOnlyViewException || exception.GetBaseException() is AdminPortal.App.Features.ViewAs.ReadOnlyViewException
+        ? "you are viewing the portal as someone else, which is read-only, so nothing was changed."
+        : IsDatabaseUnavailable(exception)
         ? "the database is unavailable, so nothing was changed. Try again in a moment."
         : "something went wrong, and it has been logged. Nothing on this page was lost; try again.";
 }

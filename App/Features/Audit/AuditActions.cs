@@ -8,4 +8,10 @@ public static class AuditActions
 
     /// <summary>A refused sign-in, with the reason, scheme and claimed email in the changes.</summary>
     public const string SignInRefused = "sign_in_refused";
+
+    /// <summary>A support user or admin started viewing the portal as a user (read-only); viewer, target and tenant.</summary>
+    public const string ViewAsStarted = "view_as_started";
+
+    /// <summary>A view-as ended, with the reason: stopped, expired, circuit_closed or session_ended.</summary>
+    public const string ViewAsEnded = "view_as_ended";
 }
