@@ -37,6 +37,8 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<UserService>();
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddScoped<AdminPortal.App.Features.Invitations.InvitationService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
