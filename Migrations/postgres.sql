@@ -462,3 +462,49 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    ALTER TABLE users ADD invitation_accepted_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    ALTER TABLE users ADD invitation_expires_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    ALTER TABLE users ADD invited_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    ALTER TABLE users ADD invited_by_user_id bigint;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    CREATE INDEX ix_users_customer_id_invited_at_invitation_accepted_at ON users (customer_id, invited_at, invitation_accepted_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201105630_AddInvitations') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201105630_AddInvitations', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

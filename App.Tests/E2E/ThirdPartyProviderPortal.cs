@@ -30,6 +30,9 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
     public const string RuntimeButton = "Fabrikam SSO";
     public const string RuntimeClientId = "portal-runtime";
 
+    /// <summary>The email of the provider's invited accounts (nobody in the demo data has it).</summary>
+    public const string InviteeEmail = "invited.partner@partner.example";
+
     private readonly string folder = Directory.CreateTempSubdirectory("adminportal-e2e-idp-").FullName;
     private readonly HttpClient backchannel;
     private IPlaywright? playwright;
@@ -159,6 +162,9 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
                 new("partner-support-1", Legacy.Email, true, Legacy.DisplayName),
                 // Someone else, whose email matches nobody, carrying the legacy user's real Entra object and tenant ids.
                 new("partner-mallory", "mallory@partner.example", true, "Mallory", Legacy.AzureObjectId, Legacy.AzureTenantId),
+                // A person invited to the portal (InvitationsThirdPartyBrowserTests), once with the email verified, once not.
+                new("partner-invitee", InviteeEmail, true, "Invited Partner"),
+                new("partner-invitee-unverified", InviteeEmail, false, "Invited Partner"),
             ]);
 
         playwright = await Playwright.CreateAsync();

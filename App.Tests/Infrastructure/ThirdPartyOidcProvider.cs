@@ -204,7 +204,26 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
     }
 
     /// <summary>Installs the pinned npm packages (package-lock.json) when node_modules is missing, as test.sh does.</summary>
+    /// <remarks>
+    /// One install at a time in the process: two test classes with this fixture start in parallel, and two concurrent
+    /// <c>npm ci</c> runs in one folder fail each other (ENOTEMPTY).
+    /// </remarks>
     private async Task EnsureInstalledAsync()
+    {
+        await InstallGate.WaitAsync();
+        try
+        {
+            await InstallAsync();
+        }
+        finally
+        {
+            InstallGate.Release();
+        }
+    }
+
+    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+
+    private async Task InstallAsync()
     {
         if (Directory.Exists(Path.Combine(ScriptFolder, "node_modules", "oidc-provider")))
         {

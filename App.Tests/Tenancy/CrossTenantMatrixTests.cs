@@ -285,4 +285,69 @@ public partial class CrossTenantMatrixTests
         Assert.Equal(rows.Count(r => r.Type == typeof(AuditEntry)) + 2, after.Count(r => r.Type == typeof(AuditEntry)));
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
+
+    /// <summary>
+    /// InvitationService's read and write paths, as a customer admin of Contoso and as a platform admin switched to
+    /// Contoso, against Fabrikam's invitation and site: not found, never changed; tampered ids are not found either.
+    /// </summary>
+    [Theory, BothProviders]
+    public async Task Invitations_ForeignOrTamperedIds_AreNotFoundAndNeverWritten(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var tenants = await Features.Invitations.InvitationServiceTests.TenantsAsync(database);
+        long foreign;
+        await using (var fabrikamAdmin = database.Scope(TenantScope.ForCustomer(tenants.Fabrikam)))
+        {
+            var created = await Features.Invitations.InvitationServiceTests.Service(database, fabrikamAdmin).InviteAsync(new App.Features.Invitations.InvitationRequest
+            {
+                Email = "fabrikam-invitee@example.com", Role = PortalRole.Support, SiteId = tenants.FabrikamSite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            foreign = long.Parse(created.UserId!, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        async Task<(DateTime? Expires, long Version)> ForeignStateAsync()
+        {
+            await using var system = await database.ContextAsync(TenantScope.System());
+            var row = await system.Db.Users.AsNoTracking().SingleAsync(u => u.Id == foreign);
+            return (row.InvitationExpiresAt, row.Version);
+        }
+
+        var before = await ForeignStateAsync();
+        int usersBefore;
+        await using (var system = await database.ContextAsync(TenantScope.System()))
+        {
+            usersBefore = await system.Db.Users.CountAsync();
+        }
+
+        var scopes = new[]
+        {
+            TenantScope.ForCustomer(tenants.Contoso, "contoso-admin"),
+            new TenantScope("platform-admin", null, PortalRoles.PlatformAdmin, tenants.Contoso, null, false),
+        };
+        foreach (var scope in scopes)
+        {
+            await using var circuit = database.Scope(scope);
+            var service = Features.Invitations.InvitationServiceTests.Service(database, circuit);
+            foreach (long id in new[] { foreign, 0, -1, long.MaxValue })
+            {
+                Assert.Null(await service.GetAsync(id));
+                Assert.True((await service.ResendAsync(id)).Change.NotFound, $"{scope.Actor}: resend {id}");
+                Assert.True((await service.RevokeAsync(id)).NotFound, $"{scope.Actor}: revoke {id}");
+            }
+
+            Assert.DoesNotContain(await service.GetSiteChoicesAsync(), s => s.Id == tenants.FabrikamSite.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var intoFabrikam = await service.InviteAsync(new App.Features.Invitations.InvitationRequest
+            {
+                Email = "intruder@example.com", Role = PortalRole.CustomerAdmin, SiteId = tenants.FabrikamSite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            Assert.Contains("one of your sites", intoFabrikam.Change.Errors[nameof(App.Features.Invitations.InvitationRequest.SiteId)]);
+        }
+
+        Assert.Equal(before, await ForeignStateAsync());
+        await using (var system = await database.ContextAsync(TenantScope.System()))
+        {
+            Assert.Equal(usersBefore, await system.Db.Users.CountAsync());
+            Assert.Equal(0, await system.Db.AuditLog.CountAsync(a => a.EntityId == foreign && a.Action != AuditActions.InvitationCreated));
+        }
+    }
 }

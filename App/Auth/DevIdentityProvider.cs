@@ -155,8 +155,8 @@ public static class DevIdentityProvider
     public sealed record Persona(string Key, string Subject, string Name, string Email, string Description, string? AzureObjectId, string? AzureTenantId);
 
     /// <summary>
-    /// Who the login page offers: users linked to the development provider, legacy users with a portal role and no link
-    /// yet (their first sign-in links them by email), and somebody the portal does not know.
+    /// Who the login page offers: users linked to the development provider, legacy users and invited people with a portal
+    /// role and no link yet (their first sign-in links them by email), and somebody the portal does not know.
     /// </summary>
     public static async Task<List<Persona>> ListPersonasAsync(IServiceProvider services)
     {
@@ -177,11 +177,12 @@ public static class DevIdentityProvider
 
             var legacy = await db.Users.AsNoTracking()
                 .Where(u => u.PortalRole != null && !db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystemId == devProvider.Id))
-                .Select(u => new { u.Id, u.DisplayName, u.Email, u.PortalRole, Customer = u.Customer!.Name, Site = u.Site!.Name, u.AzureObjectId, u.AzureTenantId })
+                .Select(u => new { u.Id, u.DisplayName, u.Email, u.PortalRole, Customer = u.Customer!.Name, Site = u.Site!.Name, u.AzureObjectId, u.AzureTenantId, Invited = u.InvitedAt != null && u.InvitationAcceptedAt == null })
                 .ToListAsync();
+            // An invited person signs in here with the invited email, verified, as a real provider's new account would.
             personas.AddRange(legacy.Select(u => new Persona(
                 u.Id.ToString(), $"dev-legacy-{u.Id}", u.DisplayName, u.Email,
-                Describe(u.PortalRole, u.Customer, u.Site) + " · legacy account, not linked yet", u.AzureObjectId, u.AzureTenantId)));
+                Describe(u.PortalRole, u.Customer, u.Site) + (u.Invited ? " · invited, first sign-in" : " · legacy account, not linked yet"), u.AzureObjectId, u.AzureTenantId)));
         }
 
         personas.Add(new Persona(UnknownPersona, "dev-unknown", "Someone unknown", "nobody@unknown.example", "Has no account in the portal", null, null));

@@ -43,6 +43,10 @@ public enum SignInDenial
     PlatformAdminNeedsPlatformProvider,
     /// <summary>No linked account, and the provider did not vouch for the email, so it cannot find one by email either.</summary>
     EmailNotVerified,
+    /// <summary>The verified email matches an invitation whose time ran out: an admin must resend it.</summary>
+    InvitationExpired,
+    /// <summary>An invitation is accepted only by a verified email at first sign-in, never by another kind of link.</summary>
+    InvitationNotAccepted,
 }
 
 public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Denial, long? UserId = null);
@@ -110,10 +114,11 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         // claim (never preferred_username or upn, which users can often change) may do it.
         if (user is null && identity.EmailVerified && identity.Email is { Length: > 0 } email)
         {
-            // A legacy account (password or Azure ids) with this email, in the provider's customer, not yet linked to it.
+            // A legacy account (password or Azure ids), or a pending invitation, with this email, in the provider's
+            // customer, not yet linked to it. A revoked invitation's row is gone, so it can never be found here.
             string normalized = email.Trim().ToLowerInvariant();
             var candidates = await db.Users.Include(u => u.Customer)
-                .Where(u => u.Email == normalized && (u.PasswordHash != null || u.AzureObjectId != null))
+                .Where(u => u.Email == normalized && (u.PasswordHash != null || u.AzureObjectId != null || (u.InvitedAt != null && u.InvitationAcceptedAt == null)))
                 .Where(u => system.CustomerId == null || u.CustomerId == system.CustomerId)
                 .Where(u => !db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystemId == system.Id))
                 .Take(2)
@@ -146,6 +151,22 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             return await RefuseAsync(db, identity, SignInDenial.PlatformAdminNeedsPlatformProvider, user.Id, user.CustomerId, cancellationToken);
         }
 
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        bool acceptsInvitation = false;
+        if (user.IsInvitationPending)
+        {
+            // Only the verified-email link accepts an invitation: a subject an admin linked by hand, or Entra ids, never do.
+            SignInDenial? invitationDenial = linkedBy != "email" ? SignInDenial.InvitationNotAccepted
+                : user.InvitationExpiresAt is not { } expires || expires <= now ? SignInDenial.InvitationExpired
+                : null;
+            if (invitationDenial is not null)
+            {
+                return await RefuseAsync(db, identity, invitationDenial.Value, user.Id, user.CustomerId, cancellationToken);
+            }
+
+            acceptsInvitation = true;
+        }
+
         SignInDenial? denial = !user.IsActive ? SignInDenial.Inactive
             : user.IsLocked ? SignInDenial.Locked
             : user.Customer?.IsActive == false ? SignInDenial.CustomerInactive
@@ -156,7 +177,22 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             return await RefuseAsync(db, identity, denial.Value, user.Id, user.CustomerId, cancellationToken);
         }
 
-        DateTime now = clock.GetUtcNow().UtcDateTime;
+        if (acceptsInvitation)
+        {
+            user.InvitationAcceptedAt = now;
+            // An entry of its own: the user row's entry in this save is the sign_in the dashboard counts.
+            db.AuditLog.Add(new Features.Audit.AuditEntry
+            {
+                At = now,
+                Actor = db.Tenant.Actor,
+                CustomerId = user.CustomerId,
+                EntityType = nameof(User),
+                EntityId = user.Id,
+                Action = Features.Audit.AuditActions.InvitationAccepted,
+                Changes = System.Text.Json.JsonSerializer.Serialize(new { scheme = identity.Scheme, email = user.Email, role = user.PortalRole?.ToString() }),
+            });
+        }
+
         if (mapping is null)
         {
             // The legacy → OIDC migration step: audited as link_identity, with how the account was found.

@@ -11,6 +11,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<DashboardService>();
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
+        builder.Services.AddScoped<Invitations.InvitationService>();
         builder.Services.AddScoped<Users.UserBulkService>();
         builder.Services.AddScoped<Posts.PostLifecycleService>();
         builder.Services.AddScoped<Posts.PostQueries>();

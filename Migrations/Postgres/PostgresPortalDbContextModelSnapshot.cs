@@ -511,6 +511,22 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("character varying(320)")
                         .HasColumnName("email");
 
+                    b.Property<DateTime?>("InvitationAcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("invitation_accepted_at");
+
+                    b.Property<DateTime?>("InvitationExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("invitation_expires_at");
+
+                    b.Property<DateTime?>("InvitedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("invited_at");
+
+                    b.Property<long?>("InvitedByUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("invited_by_user_id");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
@@ -606,6 +622,9 @@ namespace AdminPortal.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "DisplayName", "Id")
                         .HasDatabaseName("ix_users_customer_id_display_name_id");
+
+                    b.HasIndex("CustomerId", "InvitedAt", "InvitationAcceptedAt")
+                        .HasDatabaseName("ix_users_customer_id_invited_at_invitation_accepted_at");
 
                     b.HasIndex("CustomerId", "LastLoginAt", "Id")
                         .IsDescending(false, true, true)

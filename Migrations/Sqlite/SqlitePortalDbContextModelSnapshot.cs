@@ -498,6 +498,22 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("email");
 
+                    b.Property<DateTime?>("InvitationAcceptedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("invitation_accepted_at");
+
+                    b.Property<DateTime?>("InvitationExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("invitation_expires_at");
+
+                    b.Property<DateTime?>("InvitedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("invited_at");
+
+                    b.Property<long?>("InvitedByUserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("invited_by_user_id");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_active");
@@ -593,6 +609,9 @@ namespace AdminPortal.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "DisplayName", "Id")
                         .HasDatabaseName("ix_users_customer_id_display_name_id");
+
+                    b.HasIndex("CustomerId", "InvitedAt", "InvitationAcceptedAt")
+                        .HasDatabaseName("ix_users_customer_id_invited_at_invitation_accepted_at");
 
                     b.HasIndex("CustomerId", "LastLoginAt", "Id")
                         .IsDescending(false, true, true)

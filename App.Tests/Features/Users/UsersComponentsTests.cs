@@ -42,6 +42,8 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<AdminPortal.App.Features.People.RoleService>();
         Services.AddScoped<AdminPortal.App.Features.Sessions.SessionListService>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddScoped<AdminPortal.App.Features.Invitations.InvitationService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));

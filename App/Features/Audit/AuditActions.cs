@@ -14,4 +14,16 @@ public static class AuditActions
 
     /// <summary>A view-as ended, with the reason: stopped, expired, circuit_closed or session_ended.</summary>
     public const string ViewAsEnded = "view_as_ended";
+
+    /// <summary>An admin invited a person: the invited user row was created.</summary>
+    public const string InvitationCreated = "invitation_created";
+
+    /// <summary>An admin gave a pending invitation a new expiry.</summary>
+    public const string InvitationResent = "invitation_resent";
+
+    /// <summary>An admin revoked a pending invitation: the invited user row was deleted.</summary>
+    public const string InvitationRevoked = "invitation_revoked";
+
+    /// <summary>The invited person's first sign-in linked the invitation by a verified email.</summary>
+    public const string InvitationAccepted = "invitation_accepted";
 }

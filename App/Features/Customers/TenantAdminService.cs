@@ -205,7 +205,7 @@ public sealed partial class TenantAdminService(IDbContextFactory<PortalDbContext
         }
 
         bool platformAdminHere = await everyone.AnyAsync(u => u.CustomerId == customerId && u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked, cancellationToken);
-        bool platformAdminElsewhere = await everyone.AnyAsync(u => u.CustomerId != customerId && u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked && u.Customer!.IsActive, cancellationToken);
+        bool platformAdminElsewhere = await everyone.AnyAsync(u => u.CustomerId != customerId && u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked && (u.InvitedAt == null || u.InvitationAcceptedAt != null) && u.Customer!.IsActive, cancellationToken);
         return platformAdminHere && !platformAdminElsewhere
             ? "This customer holds the last active platform admin: deactivating it would leave nobody to manage the platform."
             : null;

@@ -21,7 +21,7 @@ public sealed record ActionExclusion(string UserId, string DisplayName, string E
 /// The rules that keep careless clicks from locking people out: an action never locks, deactivates or revokes the
 /// person doing it, and never leaves a customer without an active customer admin, nor the platform without an active
 /// platform admin. "Active" means what sign-in means: active, not locked (and, for a platform admin, of an active
-/// customer). Bulk and single actions ask here, inside the transaction that makes the change.
+/// customer), and not an invitation still waiting for its first sign-in. Bulk and single actions ask here, inside the transaction that makes the change.
 /// </summary>
 public static class AdminSafeguards
 {
@@ -82,13 +82,14 @@ public static class AdminSafeguards
         }
 
         var losingIds = losing.Select(u => u.Id).ToList();
+        // An invited admin who has not signed in yet is nobody's fallback: the invitation may expire or never be taken up.
         // Counts only, never rows: whether an admin remains elsewhere decides the rule, and a platform admin may belong
         // to a customer the circuit does not see (or a switched platform admin sees one site only).
         var everyone = db.Users.IgnoreQueryFilters([PortalDbContext.TenantFilter]);
         foreach (var customer in losing.Where(u => u.PortalRole == PortalRole.CustomerAdmin).GroupBy(u => u.CustomerId))
         {
             long customerId = customer.Key;
-            bool another = await everyone.AnyAsync(u => u.CustomerId == customerId && u.PortalRole == PortalRole.CustomerAdmin && u.IsActive && !u.IsLocked && !losingIds.Contains(u.Id), cancellationToken);
+            bool another = await everyone.AnyAsync(u => u.CustomerId == customerId && u.PortalRole == PortalRole.CustomerAdmin && u.IsActive && !u.IsLocked && (u.InvitedAt == null || u.InvitationAcceptedAt != null) && !losingIds.Contains(u.Id), cancellationToken);
             if (!another)
             {
                 var kept = customer.Last();
@@ -99,7 +100,7 @@ public static class AdminSafeguards
         var platformAdmins = losing.Where(u => u.PortalRole == PortalRole.PlatformAdmin && u.CustomerActive).ToList();
         if (platformAdmins.Count > 0)
         {
-            bool another = await everyone.AnyAsync(u => u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked && u.Customer!.IsActive && !losingIds.Contains(u.Id), cancellationToken);
+            bool another = await everyone.AnyAsync(u => u.PortalRole == PortalRole.PlatformAdmin && u.IsActive && !u.IsLocked && (u.InvitedAt == null || u.InvitationAcceptedAt != null) && u.Customer!.IsActive && !losingIds.Contains(u.Id), cancellationToken);
             if (!another)
             {
                 var kept = platformAdmins[^1];

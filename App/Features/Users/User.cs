@@ -57,6 +57,25 @@ public class User : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
     /// <summary>What the user may do in this portal; null means no portal access at all.</summary>
     public PortalRole? PortalRole { get; set; }
 
+    // Invitations live on the user row itself, not in a table of their own: the users grid filters them with one
+    // predicate, and the first sign-in links them with the same email lookup that links legacy accounts.
+    // Pending = InvitedAt set and InvitationAcceptedAt not; a revoked invitation's row is deleted.
+
+    /// <summary>When an admin invited this person; null for everyone who was not invited (seeded, synced, legacy).</summary>
+    public DateTime? InvitedAt { get; set; }
+
+    /// <summary>After this moment a pending invitation no longer links; a resend moves it.</summary>
+    public DateTime? InvitationExpiresAt { get; set; }
+
+    /// <summary>Who invited (or last re-sent); a plain id, not a foreign key: the audit log is the record of who did what.</summary>
+    public long? InvitedByUserId { get; set; }
+
+    /// <summary>When the person's first sign-in linked this invitation (through a verified email).</summary>
+    public DateTime? InvitationAcceptedAt { get; set; }
+
+    /// <summary>Invited and not yet signed in: not an active admin for any "last admin" rule, and no sign-in but the email link.</summary>
+    public bool IsInvitationPending => InvitedAt is not null && InvitationAcceptedAt is null;
+
     public bool IsActive { get; set; } = true;
     public bool IsLocked { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -94,6 +113,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         entity.HasIndex(u => new { u.CustomerId, u.LastLoginAt, u.Id }).IsDescending(false, true, true);
         entity.HasIndex(u => new { u.CustomerId, u.LoginCount, u.Id }).IsDescending(false, true, true);
         entity.HasIndex(u => new { u.CustomerId, u.SyncStatus, u.Id });
+        // The users grid's "Invited" filter: few rows per customer, found without reading the others.
+        entity.HasIndex(u => new { u.CustomerId, u.InvitedAt, u.InvitationAcceptedAt });
         entity.HasIndex(u => new { u.SiteId, u.CreatedAt, u.Id }).IsDescending(false, true, true);
         // Sign-in looks users up by their OIDC identity, or by Entra oid + tid for legacy accounts.
         entity.HasIndex(u => new { u.OidcIssuer, u.OidcSubject });

@@ -67,13 +67,14 @@ public static class UserExport
                 Oidc = db.UserCiamMappings.Any(m => m.UserId == u.Id),
                 HasPassword = u.PasswordHash != null, u.AzureObjectId, u.LoginCount, u.LastLoginAt,
                 u.SyncStatus, u.LastSyncedAt, u.LastSyncError, u.IsActive, u.IsLocked, u.CreatedAt,
+                Invited = u.InvitedAt != null && u.InvitationAcceptedAt == null, u.InvitationExpiresAt,
             })
             .AsNoTracking()
             .AsAsyncEnumerable();
 
         // Formula-safe: a name such as =HYPERLINK(…) reaches the spreadsheet as text.
         await using var csv = new SpreadsheetSafeCsvWriter(output);
-        await csv.WriteRecordAsync(["id", "display_name", "email", "site", "auth_kind", "has_password", "azure_object_id", "login_count", "last_login_at", "sync_status", "last_synced_at", "last_sync_error", "active", "locked", "created_at"], cancellationToken);
+        await csv.WriteRecordAsync(["id", "display_name", "email", "site", "auth_kind", "has_password", "azure_object_id", "login_count", "last_login_at", "sync_status", "last_synced_at", "last_sync_error", "active", "locked", "created_at", "invitation_pending", "invitation_expires_at"], cancellationToken);
         int written = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
@@ -85,6 +86,7 @@ public static class UserExport
                 row.HasPassword ? "true" : "false", row.AzureObjectId ?? "", row.LoginCount.ToString(CultureInfo.InvariantCulture),
                 row.LastLoginAt?.ToString("O") ?? "", row.SyncStatus.ToString(), row.LastSyncedAt?.ToString("O") ?? "", row.LastSyncError ?? "",
                 row.IsActive ? "true" : "false", row.IsLocked ? "true" : "false", row.CreatedAt.ToString("O"),
+                row.Invited ? "true" : "false", row.Invited ? row.InvitationExpiresAt?.ToString("O") ?? "" : "",
             ], cancellationToken);
             if (++written % 1000 == 0)
             {

@@ -16,6 +16,8 @@ public enum UserState
     Active,
     Inactive,
     Locked,
+    /// <summary>Invited and not signed in yet (expired invitations included: they still need a resend or a revoke).</summary>
+    Invited,
 }
 
 public enum UserSort
@@ -117,7 +119,8 @@ public sealed record UserRow(
     SyncStatus SyncStatus,
     bool IsActive,
     bool IsLocked,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    bool IsInvited = false);
 
 public sealed record UserPage(List<UserRow> Rows, Data.CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
 

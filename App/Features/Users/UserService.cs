@@ -39,6 +39,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
                 Legacy = u.PasswordHash != null || u.AzureObjectId != null,
                 Oidc = db.UserCiamMappings.Any(m => m.UserId == u.Id),
                 u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt,
+                Invited = u.InvitedAt != null && u.InvitationAcceptedAt == null,
             })
             .AsNoTracking()
             .ToListAsync(cancellationToken);
@@ -53,7 +54,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         var page = rows.Select(u => new UserRow(
             u.Id.ToString(CultureInfo.InvariantCulture), u.DisplayName, u.Email, u.Site,
             u.Legacy && u.Oidc ? AuthKind.Both : u.Oidc ? AuthKind.Oidc : AuthKind.LegacyOnly,
-            u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt)).ToList();
+            u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt, u.Invited)).ToList();
 
         bool hasPrevious = request.Kind switch
         {
@@ -145,7 +146,8 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
 
         query = filter.State switch
         {
-            UserState.Active => query.Where(u => u.IsActive && !u.IsLocked),
+            UserState.Active => query.Where(u => u.IsActive && !u.IsLocked && (u.InvitedAt == null || u.InvitationAcceptedAt != null)),
+            UserState.Invited => query.Where(u => u.InvitedAt != null && u.InvitationAcceptedAt == null),
             UserState.Inactive => query.Where(u => !u.IsActive),
             UserState.Locked => query.Where(u => u.IsLocked),
             _ => query,

@@ -165,7 +165,8 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("user-sync"));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
-        var users = await db.Users.Where(u => u.SyncStatus == SyncStatus.Pending).OrderBy(u => u.UpdatedAt).ThenBy(u => u.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        // A pending invitation has no provider link to verify yet: it is synced after its first sign-in.
+        var users = await db.Users.Where(u => u.SyncStatus == SyncStatus.Pending && (u.InvitedAt == null || u.InvitationAcceptedAt != null)).OrderBy(u => u.UpdatedAt).ThenBy(u => u.Id).Take(BatchSize).ToListAsync(cancellationToken);
         if (users.Count == 0)
         {
             return 0;
