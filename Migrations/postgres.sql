@@ -508,3 +508,45 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201120357_AddCustomerDomains') THEN
+    CREATE TABLE customer_domains (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        customer_id bigint NOT NULL,
+        domain character varying(253) NOT NULL,
+        verified_at timestamp with time zone,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        version bigint NOT NULL,
+        CONSTRAINT pk_customer_domains PRIMARY KEY (id),
+        CONSTRAINT fk_customer_domains_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201120357_AddCustomerDomains') THEN
+    CREATE INDEX ix_customer_domains_customer_id_domain ON customer_domains (customer_id, domain);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201120357_AddCustomerDomains') THEN
+    CREATE UNIQUE INDEX ix_customer_domains_domain ON customer_domains (domain);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201120357_AddCustomerDomains') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201120357_AddCustomerDomains', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

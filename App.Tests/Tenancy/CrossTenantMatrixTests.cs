@@ -9,6 +9,7 @@ using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminPortal.Tests.Tenancy;
 
@@ -69,6 +70,10 @@ public partial class CrossTenantMatrixTests
             {
                 rows.AddRange((await db.PortalSessions.AsNoTracking().ToListAsync()).Select(s => new Row(type, s.Id, new Owner(s.CustomerId, null), false)));
             }
+            else if (type == typeof(CustomerDomain))
+            {
+                rows.AddRange((await db.CustomerDomains.AsNoTracking().ToListAsync()).Select(d => new Row(type, d.Id, new Owner(d.CustomerId, null), false)));
+            }
             else if (type == typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey))
             {
                 // The key ring belongs to no tenant and is hidden from all of them, the system scope included: only
@@ -111,6 +116,12 @@ public partial class CrossTenantMatrixTests
             foreach (var user in (await system.Db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync()).GroupBy(u => u.CustomerId).Select(g => g.First()))
             {
                 system.Db.PortalSessions.Add(PortalSessionService.Create(user.Id, user.CustomerId, "test", SessionOrigin.Unknown, DateTime.UtcNow));
+            }
+
+            // Nor email domains: one per customer.
+            foreach (var customer in await system.Db.Customers.AsNoTracking().ToListAsync())
+            {
+                system.Db.CustomerDomains.Add(new CustomerDomain { CustomerId = customer.Id, Domain = customer.Slug + ".matrix.example" });
             }
 
             await system.Db.SaveChangesAsync();
@@ -348,6 +359,68 @@ public partial class CrossTenantMatrixTests
         {
             Assert.Equal(usersBefore, await system.Db.Users.CountAsync());
             Assert.Equal(0, await system.Db.AuditLog.CountAsync(a => a.EntityId == foreign && a.Action != AuditActions.InvitationCreated));
+        }
+    }
+
+    /// <summary>
+    /// CustomerDomainService, every read and write path, as each role of Contoso against Fabrikam's customer and
+    /// domain, and with tampered ids: not found, nothing written. Only customer admins (and platform admins) manage
+    /// domains at all, and only platform admins verify.
+    /// </summary>
+    [Theory, BothProviders]
+    public async Task CustomerDomainService_ForeignCustomerAndDomain_NotFoundAndNeverWritten(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        long contoso, fabrikam, fabrikamDomain, contosoDomain, contosoSite;
+        await using (var system = await database.ContextAsync(TenantScope.System()))
+        {
+            var ids = await system.Db.Customers.ToDictionaryAsync(c => c.Slug, c => c.Id);
+            (contoso, fabrikam) = (ids["contoso"], ids["fabrikam"]);
+            contosoSite = await system.Db.Sites.Where(s => s.CustomerId == contoso).Select(s => s.Id).FirstAsync();
+            var theirs = new CustomerDomain { CustomerId = fabrikam, Domain = "fabrikam.example" };
+            var ours = new CustomerDomain { CustomerId = contoso, Domain = "contoso.example" };
+            system.Db.CustomerDomains.AddRange(theirs, ours);
+            await system.Db.SaveChangesAsync();
+            (fabrikamDomain, contosoDomain) = (theirs.Id, ours.Id);
+        }
+
+        async Task<T> As<T>(TenantScope scope, Func<CustomerDomainService, Task<T>> action)
+        {
+            await using var services = database.Scope(scope);
+            return await action(new CustomerDomainService(services.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System));
+        }
+
+        var admin = TenantScope.ForCustomer(contoso, "customer-admin", PortalRoles.CustomerAdmin);
+        long[] tampered = [fabrikamDomain, fabrikam, -1, long.MaxValue, contosoSite];
+        Assert.Null(await As(admin, s => s.GetAsync(fabrikam)));
+        Assert.Equal([contoso.ToString(System.Globalization.CultureInfo.InvariantCulture)], (await As(admin, s => s.CustomersAsync())).Select(c => c.Id));
+        Assert.Equal(["contoso.example"], (await As(admin, s => s.GetAsync(contoso)))!.Domains.Select(d => d.Domain));
+        foreach (long id in tampered)
+        {
+            Assert.True((await As(admin, s => s.AddAsync(id, "stolen.example"))).NotFound, $"add to {id}");
+            Assert.True((await As(admin, s => s.VerifyAsync(id, 1))).NotFound, $"verify {id}");
+            Assert.True((await As(admin, s => s.RemoveAsync(id))).NotFound, $"remove {id}");
+        }
+
+        // Support and editors of the same customer: not even their own customer's domains.
+        foreach (var scope in new[] { TenantScope.ForCustomer(contoso, "support", PortalRoles.Support), TenantScope.ForCustomer(contoso, "editor", PortalRoles.Editor, contosoSite) })
+        {
+            Assert.Null(await As(scope, s => s.GetAsync(contoso)));
+            Assert.Empty(await As(scope, s => s.CustomersAsync()));
+            Assert.True((await As(scope, s => s.AddAsync(contoso, "support.example"))).NotFound);
+            Assert.True((await As(scope, s => s.VerifyAsync(contosoDomain, 1))).NotFound);
+            Assert.True((await As(scope, s => s.RemoveAsync(contosoDomain))).NotFound);
+        }
+
+        // And the customer admin's own claim stays unverified.
+        Assert.False((await As(admin, s => s.VerifyAsync(contosoDomain, 1))).Succeeded);
+
+        await using (var system = await database.ContextAsync(TenantScope.System()))
+        {
+            var rows = await system.Db.CustomerDomains.OrderBy(d => d.Domain).Select(d => new { d.Domain, d.CustomerId, d.VerifiedAt, d.Version }).ToListAsync();
+            Assert.Equal([("contoso.example", contoso), ("fabrikam.example", fabrikam)], rows.Select(r => (r.Domain, r.CustomerId)));
+            Assert.All(rows, r => Assert.Equal((null, 1L), (r.VerifiedAt, r.Version)));
+            Assert.False(await system.Db.AuditLog.AnyAsync(a => a.EntityType == nameof(CustomerDomain) && a.Action != "created"));
         }
     }
 }

@@ -104,6 +104,16 @@ public static class AuthSetup
             // The id_token is kept (for the end-session request's id_token_hint) by CompleteSignInAsync, alone: saving
             // tokens would put the access and refresh tokens in the cookie too (Identity.Web turns SaveTokens on).
             options.SaveTokens = false;
+            var previousRedirect = options.Events.OnRedirectToIdentityProvider;
+            options.Events.OnRedirectToIdentityProvider = async context =>
+            {
+                await previousRedirect(context);
+                // Email-first sign-in: the address the person typed, so that the provider need not ask for it again.
+                if (string.IsNullOrEmpty(context.ProtocolMessage.LoginHint) && context.Properties.GetParameter<string>(LoginHintParameter) is { Length: > 0 } hint)
+                {
+                    context.ProtocolMessage.LoginHint = hint;
+                }
+            };
             var previousSignOut = options.Events.OnRedirectToIdentityProviderForSignOut;
             options.Events.OnRedirectToIdentityProviderForSignOut = async context =>
             {
@@ -152,6 +162,7 @@ public static class AuthSetup
         services.AddSingleton<Features.Sessions.PortalSessionService>();
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<SignInService>();
+        services.AddSingleton<HomeRealmDiscovery>();
         services.AddTransient<IClaimsTransformation, PortalClaimsTransformation>();
         services.AddAuthorizationBuilder().AddPortalPolicies();
         services.AddCascadingAuthenticationState();
@@ -301,6 +312,9 @@ public static class AuthSetup
 
     private const string IdTokenHintItem = "adminportal.id_token_hint";
 
+    /// <summary>The challenge parameter that carries an email-first sign-in's address to the provider as login_hint.</summary>
+    public const string LoginHintParameter = "login_hint";
+
     internal static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
         // Unverified (the database could not answer) keeps the session: an outage never signs anybody out.
@@ -325,7 +339,7 @@ public static class AuthSetup
 
     public static void MapSignInEndpoints(this WebApplication app)
     {
-        app.MapGet("/signin/challenge/{scheme}", async (string scheme, string? returnUrl, string? keyRetry, HttpContext context, SignInProviders providers, ILogger<SignInProviders> logger) =>
+        app.MapGet("/signin/challenge/{scheme}", async (string scheme, string? returnUrl, string? keyRetry, string? loginHint, HttpContext context, SignInProviders providers, ILogger<SignInProviders> logger) =>
             {
                 if (providers.Find(scheme) is null)
                 {
@@ -341,6 +355,11 @@ public static class AuthSetup
                     {
                         // The retry after a key refresh: a second unknown key fails. (Added by hand, it only forgoes a retry.)
                         properties.Items[SigningKeyRotation.RetryItem] = "1";
+                    }
+
+                    if (Features.Customers.DomainNames.TryDomainOfEmail(loginHint, out _))
+                    {
+                        properties.SetParameter(LoginHintParameter, loginHint!.Trim());
                     }
 
                     await context.ChallengeAsync(scheme, properties);

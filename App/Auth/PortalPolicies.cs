@@ -10,6 +10,7 @@ public static class PortalPolicies
     public const string SwitchTenant = nameof(SwitchTenant);
     public const string ManageCustomers = nameof(ManageCustomers);
     public const string ManageSites = nameof(ManageSites);
+    public const string ManageCustomerDomains = nameof(ManageCustomerDomains);
     public const string ViewUsers = nameof(ViewUsers);
     public const string ManageUserSignIn = nameof(ManageUserSignIn);
     public const string EditUserProfiles = nameof(EditUserProfiles);
@@ -27,6 +28,7 @@ public static class PortalPolicies
         [SwitchTenant] = [PortalRole.PlatformAdmin],
         [ManageCustomers] = [PortalRole.PlatformAdmin],
         [ManageSites] = [PortalRole.PlatformAdmin, PortalRole.CustomerAdmin],
+        [ManageCustomerDomains] = [PortalRole.PlatformAdmin, PortalRole.CustomerAdmin],
         [ViewUsers] = [PortalRole.PlatformAdmin, PortalRole.CustomerAdmin, PortalRole.Support],
         [ManageUserSignIn] = [PortalRole.PlatformAdmin, PortalRole.CustomerAdmin, PortalRole.Support],
         [EditUserProfiles] = [PortalRole.PlatformAdmin, PortalRole.CustomerAdmin],

@@ -36,6 +36,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public DbSet<UserCiamMapping> UserCiamMappings => Set<UserCiamMapping>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<PortalSession> PortalSessions => Set<PortalSession>();
+    public DbSet<CustomerDomain> CustomerDomains => Set<CustomerDomain>();
 
     public TenantScope Tenant => tenant.Current;
 
@@ -76,6 +77,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || m.User!.CustomerId == TenantCustomerId);
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
         modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
+        modelBuilder.Entity<CustomerDomain>().HasQueryFilter(TenantFilter, d => TenantAllCustomers || (TenantCustomerId != null && d.CustomerId == TenantCustomerId));
 
         // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
         DataProtectionKeyContext.Configure(modelBuilder);

@@ -18,6 +18,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Posts.PostBulkService>();
         builder.Services.AddScoped<Audit.AuditService>();
         builder.Services.AddScoped<Customers.TenantAdminService>();
+        builder.Services.AddScoped<Customers.CustomerDomainService>();
         builder.Services.AddSingleton<Posts.ScheduledPostPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Posts.ScheduledPostPublisher>());
         builder.Services.AddSingleton<Users.UserSyncNotifier>();

@@ -20,6 +20,8 @@ public static class RateLimits
 {
     /// <summary><c>/signin/challenge/{scheme}</c>: each one starts a flow at an identity provider.</summary>
     public const string SignIn = "SignIn";
+    /// <summary>The sign-in page's email lookup (its POST only): each asks the database which organisation a domain is.</summary>
+    public const string EmailSignIn = "EmailSignIn";
     /// <summary>The CSV exports (users, audit): each streams a whole filter out of the database.</summary>
     public const string Exports = "Exports";
     /// <summary><c>/health</c> and its liveness and readiness checks: anonymous, and each may query the database.</summary>
@@ -31,6 +33,7 @@ public static class RateLimits
         [SignIn] = (20, TimeSpan.FromMinutes(1)),
         [Exports] = (10, TimeSpan.FromMinutes(1)),
         [Health] = (120, TimeSpan.FromMinutes(1)),
+        [EmailSignIn] = (10, TimeSpan.FromMinutes(1)),
     };
 
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
@@ -45,7 +48,8 @@ public static class RateLimits
                 var section = configuration.GetSection("RateLimits:" + name);
                 int limit = section.GetValue("PermitLimit", permitLimit);
                 var length = section.GetValue("Window", window);
-                options.AddPolicy(name, context => RateLimitPartition.GetFixedWindowLimiter(
+                // The email lookup shares the sign-in page's route: only its form posts count, never the page views.
+                options.AddPolicy(name, context => name == EmailSignIn && !HttpMethods.IsPost(context.Request.Method) ? RateLimitPartition.GetNoLimiter("") : RateLimitPartition.GetFixedWindowLimiter(
                     $"{name}|{PartitionKey(context)}",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = length, QueueLimit = 0, AutoReplenishment = true }));
             }

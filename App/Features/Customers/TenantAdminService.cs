@@ -242,6 +242,11 @@ public sealed partial class TenantAdminService(IDbContextFactory<PortalDbContext
                 : $"{customer.Name} still has identity providers. Remove them first, or deactivate the customer instead.");
         }
 
+        if (await db.CustomerDomains.AnyAsync(d => d.CustomerId == id, cancellationToken))
+        {
+            return ChangeResult.Invalid("Action", $"{customer.Name} still has email domains. Remove them first, or deactivate the customer instead.");
+        }
+
         db.Customers.Remove(customer);
         return await SaveAsync(db, cancellationToken);
     }
