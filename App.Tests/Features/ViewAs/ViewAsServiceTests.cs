@@ -300,4 +300,16 @@ public class ViewAsServiceTests
     {
         Assert.Equal(expected, ReadOnlyViewGuard.IsSelectOnly(sql));
     }
+
+    [Theory]
+    [InlineData(900.0, "15:00")]
+    [InlineData(899.2, "15:00")]
+    [InlineData(61.0, "01:01")]
+    [InlineData(0.4, "00:01")]
+    [InlineData(0.0, "00:00")]
+    [InlineData(-3.0, "00:00")]
+    public void BannerCountdown_Remaining_IsMinutesAndSecondsRoundedUp(double seconds, string expected)
+    {
+        Assert.Equal(expected, ViewAsFrame.Format(TimeSpan.FromSeconds(seconds)));
+    }
 }

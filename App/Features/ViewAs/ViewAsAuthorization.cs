@@ -58,7 +58,7 @@ public static class ViewAsAuthorization
         identity.AddClaim(new Claim(PortalClaimTypes.DisplayName, target.Name));
         identity.AddClaim(new Claim(PortalClaimTypes.Email, target.Email));
         identity.AddClaims(PortalClaimsTransformation.ClaimsFor(new UserAccess(target.UserId, target.Role, target.CustomerId, target.SiteId, target.CustomerName, true, false, true, null)));
-        // The viewer's own session: nothing in the circuit should look like the target signed in.
+        // The session claims stay the viewer's: the circuit still runs on their sign-in, and revalidation checks it.
         foreach (string type in new[] { PortalClaimTypes.SessionId, PortalClaimTypes.SignedInAt, PortalClaimTypes.Provider })
         {
             if (viewer.FindFirst(type) is { } claim)
