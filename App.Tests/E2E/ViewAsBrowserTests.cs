@@ -28,7 +28,7 @@ public class ViewAsBrowserTests(PortalServer server) : IClassFixture<PortalServe
     /// <summary>The enabled buttons and fields of the page body, outside the banner and the controls that only look.</summary>
     private static Task<string[]> EnabledActionsAsync(IPage page) => page.EvaluateAsync<string[]>(@"() =>
         [...document.querySelectorAll('.mud-main-content button, .mud-main-content input, .mud-main-content textarea, .mud-main-content select, .mud-main-content a.mud-button-root')]
-            .filter(e => !e.closest('[data-testid=view-as-banner]') && !e.closest('nav') && !e.closest('[role=search]') && !e.closest('.mud-snackbar'))
+            .filter(e => !e.closest('[data-testid=view-as-banner]') && !e.closest('nav') && !e.closest('[role=search]') && !e.closest('.mud-snackbar') && !e.classList.contains('sort-header'))
             .filter(e => !e.disabled && e.getAttribute('aria-disabled') !== 'true' && !(e.tagName === 'A' && !e.getAttribute('href')) && e.type !== 'hidden')
             .filter(e => e.offsetParent !== null)
             .map(e => (e.tagName + ' ' + (e.getAttribute('aria-label') || e.textContent || e.name || '')).trim())");
@@ -151,6 +151,12 @@ public class ViewAsBrowserTests(PortalServer server) : IClassFixture<PortalServe
         var rows = await page.Locator("table tbody a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");
         Assert.NotEmpty(rows);
         Assert.DoesNotContain(rows, contosoLinks.Contains);
+        // Filters and sorting only change the URL: they stay usable while viewing as.
+        await Expect(page.GetByLabel("Search name or email")).ToBeEnabledAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sort by Email" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("sort=Email"));
+        await Expect(page.GetByTestId("view-as-banner")).ToBeVisibleAsync();
+        Assert.Empty(await EnabledActionsAsync(page));
 
         // A user's detail: Revoke tokens, Lock and the profile form are disabled.
         await page.Locator("table tbody a").First.ClickAsync();
