@@ -136,7 +136,7 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
             "/", "/customers", "/sites", "/users", $"/users/{seeded.User}", "/users/migration",
             $"/users?q={Uri.EscapeDataString("User <")}", "/posts", "/posts?tab=Trash", $"/posts/{seeded.Post}", "/posts/new",
             "/identity-providers", $"/identity-providers/{seeded.Provider}", $"/identity-providers/{seeded.BrokenProvider}", "/identity-providers/new",
-            "/audit", "/schema", "/account/sessions",
+            "/audit", "/schema", "/account/sessions", "/customers/domains", "/users/invite",
         ];
 
         // Anonymous pages first: the sign-in page lists the hostile provider, the development sign-in page the hostile people.
@@ -191,6 +191,10 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
         switch (route)
         {
             case "/customers" when platform:
+                await Expect(main.GetByText(CustomerName, new() { Exact = true })).ToBeVisibleAsync();
+                break;
+            case "/customers/domains" when platform:
+                // The platform admin chooses among every customer, the hostile one included.
                 await Expect(main.GetByText(CustomerName, new() { Exact = true })).ToBeVisibleAsync();
                 break;
             case "/sites" when admin:
