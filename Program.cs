@@ -46,6 +46,7 @@ app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
 app.MapHealthEndpoints().RequireRateLimiting(RateLimits.Health);
+app.MapBenchmarkEndpoints(); // only with Diagnostics:BenchmarkEndpoints=true, in Development (./bench.sh circuits)
 app.MapSignInEndpoints();
 app.MapUserExport();
 app.MapAuditExport();

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks on a private PostgreSQL cluster: prints each figure against a baseline measured in the same run.
-# Usage: ./bench.sh [users|dashboard|providers] [rows, default 1000000]
+# Benchmarks: prints each figure against a baseline measured in the same run.
+# Usage: ./bench.sh [users|dashboard|providers] [rows, default 1000000]   (on a private PostgreSQL cluster)
+#        ./bench.sh circuits [N circuits, default 20] [generated users, default 30000] [page turns, default 30]
+#        (the portal in Release on its embedded SQLite, driven by N Chromium circuits; see docs/performance.md)
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ "${1:-users}" = circuits ]; then
+    dotnet build AdminPortal.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+    exec dotnet run --project App.Benchmarks -c Release -- circuits "${2:-20}" "${3:-30000}" "${4:-30}"
+fi
 . scripts/private-postgres.sh
 install_missing postgresql
 start_private_postgres

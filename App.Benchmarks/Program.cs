@@ -11,6 +11,13 @@ using Npgsql;
 // Benchmarks at scale on PostgreSQL, each against a baseline measured in the same run on the same data. Run them with
 // ./bench.sh [dashboard|users|providers] [rows], which starts a private cluster.
 string benchmark = args.Length > 0 ? args[0] : "users";
+if (benchmark == "circuits")
+{
+    // No PostgreSQL: the portal's embedded SQLite, in a process of its own. Arguments: circuits, generated users, page turns.
+    await CircuitsBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 20, args.Length > 2 ? int.Parse(args[2]) : 30_000, args.Length > 3 ? int.Parse(args[3]) : 30);
+    return;
+}
+
 int users = args.Length > 1 ? int.Parse(args[1]) : 1_000_000;
 string admin = Environment.GetEnvironmentVariable("ADMINPORTAL_TEST_POSTGRES") ?? throw new InvalidOperationException("Set ADMINPORTAL_TEST_POSTGRES (./bench.sh does).");
 string name = "bench_" + Guid.NewGuid().ToString("N")[..8];

@@ -1,0 +1,342 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using AdminPortal.App.Features;
+using Microsoft.Playwright;
+
+namespace AdminPortal.Benchmarks;
+
+/// <summary>
+/// <c>./bench.sh circuits [N]</c>: the portal (Release build, its own process, embedded SQLite with generated users)
+/// driven by N real Blazor circuits in headless Chromium. It reads the server's managed heap and CPU time through
+/// <c>/diagnostics/benchmark</c>, which exists only because this run turns on <c>Diagnostics:BenchmarkEndpoints</c>.
+/// Every figure is printed against a baseline from the same run: the dashboard's circuit for memory, one lone circuit
+/// for CPU and latency.
+/// </summary>
+public static class CircuitsBenchmark
+{
+    private const string Persona = "Customer admin · Contoso";
+
+    public static async Task RunAsync(int circuits, int generatedUsers, int turns)
+    {
+        string root = RepositoryRoot();
+        string dll = Path.Combine(root, "bin", "Release", "net10.0", "AdminPortal.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"Build the portal in Release first (./bench.sh circuits does): {dll} is missing.");
+        }
+
+        string folder = Directory.CreateTempSubdirectory("adminportal-circuits-").FullName;
+        int port = FreePort();
+        string baseUrl = $"http://127.0.0.1:{port}";
+        var settings = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(folder, "portal.db")}",
+            ["Diagnostics__BenchmarkEndpoints"] = "true",
+            // Every circuit signs in from 127.0.0.1; the sign-in limit is per address.
+            ["RateLimits__SignIn__PermitLimit"] = "100000",
+            // The sync worker would otherwise work through the generated pending users during the measurements.
+            ["Sync__Interval"] = "01:00:00",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        };
+
+        var seed = Stopwatch.StartNew();
+        using (var seeding = Start(dll, root, settings, "seed", "--users", generatedUsers.ToString()))
+        {
+            await seeding.WaitForExitAsync();
+            if (seeding.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"seed --users {generatedUsers} failed with exit code {seeding.ExitCode}.");
+            }
+        }
+
+        settings["ASPNETCORE_URLS"] = baseUrl;
+        using var server = Start(dll, root, settings);
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        try
+        {
+            await WaitUntilLiveAsync(http, server);
+            Console.WriteLine($"Portal: Release build, own process (pid {server.Id}), SQLite, demo data + {generatedUsers:N0} generated users (seeded in {seed.Elapsed.TotalSeconds:F0} s).");
+            Console.WriteLine($"Chromium (headless, /usr/bin/chromium) through Playwright: {circuits} browser contexts, each signed in through the development provider as \"{Persona}\".");
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            });
+
+            var contexts = new List<IBrowserContext>();
+            for (int i = 0; i < circuits; i++)
+            {
+                contexts.Add(await SignInAsync(browser, baseUrl));
+            }
+
+            var probe = await contexts[0].NewPageAsync();
+            await OpenAsync(probe, baseUrl + "/users");
+            string total = await probe.GetByTestId("user-total").InnerTextAsync();
+            string userId = (await probe.Locator("[data-user-id]").First.GetAttributeAsync("data-user-id"))!;
+            await OpenAsync(probe, baseUrl + "/posts");
+            string postId = (await probe.Locator("[data-post-id]").First.GetAttributeAsync("data-post-id"))!;
+            await probe.CloseAsync();
+            Console.WriteLine($"Users grid for this tenant: \"{total}\" (25 rows a page).");
+            Console.WriteLine();
+
+            Console.WriteLine($"Managed heap per open circuit (heap after a forced full GC with {circuits} circuits open, minus with none, / {circuits}):");
+            double baseline = 0;
+            foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") })
+            {
+                var (perCircuit, leftOver) = await HeapPerCircuitAsync(http, contexts, baseUrl + path);
+                baseline = baseline == 0 ? perCircuit : baseline;
+                string ratio = path == "/" ? "" : $"   {perCircuit / baseline,5:F1}x baseline";
+                Console.WriteLine($"  {name,-22} {perCircuit / 1024,8:N0} KB{ratio}   (after closing them: {leftOver / 1024:+#,0;-#,0;0} KB per circuit still held)");
+            }
+
+            Console.WriteLine();
+            var lone = await PageTurnsAsync(http, contexts.Take(1).ToList(), baseUrl, turns);
+            var busy = await PageTurnsAsync(http, contexts, baseUrl, Math.Max(5, turns / 2));
+            Console.WriteLine("Server CPU per page turn on the users grid (process CPU time delta / page turns clicked in the browser):");
+            Console.WriteLine($"  1 circuit, {lone.Latencies.Count} turns:{"",-14} {lone.ServerCpuMs / lone.Latencies.Count,6:F1} ms");
+            Console.WriteLine($"  {circuits} busy circuits, {busy.Latencies.Count} turns:{"",-8} {busy.ServerCpuMs / busy.Latencies.Count,6:F1} ms   {busy.ServerCpuMs / lone.ServerCpuMs * lone.Latencies.Count / busy.Latencies.Count,4:F1}x the lone circuit");
+            Console.WriteLine("Page-turn latency (click on \"Next page\" until the first row has changed, in the browser):");
+            Console.WriteLine($"  1 circuit:{"",-14} p50 {Percentile(lone.Latencies, 50),6:F1} ms   p95 {Percentile(lone.Latencies, 95),6:F1} ms");
+            Console.WriteLine($"  {circuits} busy circuits:{"",-5} p50 {Percentile(busy.Latencies, 50),6:F1} ms   p95 {Percentile(busy.Latencies, 95),6:F1} ms   p95 {Percentile(busy.Latencies, 95) / Percentile(lone.Latencies, 95),4:F1}x the lone circuit");
+            Console.WriteLine($"Client CPU (this process, Playwright's driver and Chromium) over the busy run: {busy.ClientCpuMs / 1000:F1} s, against the server's {busy.ServerCpuMs / 1000:F1} s, in {busy.Wall.TotalSeconds:F1} s wall time on {Environment.ProcessorCount} cores.");
+
+            foreach (var context in contexts)
+            {
+                await context.CloseAsync();
+            }
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall);
+
+    /// <summary>Each context opens the page (a new circuit); heap is read with none open, with all open, and after closing.</summary>
+    private static async Task<(double PerCircuit, double LeftOver)> HeapPerCircuitAsync(HttpClient http, List<IBrowserContext> contexts, string url)
+    {
+        long none = (await SnapshotAsync(http)).HeapBytes;
+        var pages = new List<IPage>();
+        foreach (var context in contexts)
+        {
+            var page = await context.NewPageAsync();
+            await OpenAsync(page, url);
+            pages.Add(page);
+        }
+
+        await Task.Delay(2000); // let the last renders and the circuits' first revalidation settle
+        long open = (await SnapshotAsync(http)).HeapBytes;
+        foreach (var page in pages)
+        {
+            await page.CloseAsync();
+        }
+
+        await Task.Delay(3000);
+        long closed = (await SnapshotAsync(http)).HeapBytes;
+        return ((open - none) / (double)contexts.Count, (closed - none) / (double)contexts.Count);
+    }
+
+    /// <summary>Every context opens the users grid, turns 2 pages to warm up, then all turn <paramref name="turns"/> pages at once.</summary>
+    private static async Task<TurnRun> PageTurnsAsync(HttpClient http, List<IBrowserContext> contexts, string baseUrl, int turns)
+    {
+        var pages = new List<IPage>();
+        foreach (var context in contexts)
+        {
+            var page = await context.NewPageAsync();
+            await OpenAsync(page, baseUrl + "/users");
+            await TurnAsync(page);
+            await TurnAsync(page);
+            pages.Add(page);
+        }
+
+        var server = await SnapshotAsync(http, collect: false);
+        double client = ClientCpuMs();
+        var wall = Stopwatch.StartNew();
+        var latencies = await Task.WhenAll(pages.Select(async page =>
+        {
+            var times = new List<double>();
+            for (int i = 0; i < turns; i++)
+            {
+                times.Add(await TurnAsync(page));
+            }
+
+            return times;
+        }));
+        wall.Stop();
+        double clientCpu = ClientCpuMs() - client;
+        var after = await SnapshotAsync(http, collect: false);
+        foreach (var page in pages)
+        {
+            await page.CloseAsync();
+        }
+
+        return new TurnRun(latencies.SelectMany(l => l).ToList(), after.CpuMilliseconds - server.CpuMilliseconds, clientCpu, wall.Elapsed);
+    }
+
+    private static async Task<double> TurnAsync(IPage page)
+    {
+        string? first = await page.Locator("[data-user-id]").First.GetAttributeAsync("data-user-id");
+        var watch = Stopwatch.StartNew();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
+        await page.WaitForFunctionAsync(
+            "first => { const row = document.querySelector('[data-user-id]'); return row !== null && row.getAttribute('data-user-id') !== first; }",
+            first, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 60_000 });
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<IBrowserContext> SignInAsync(IBrowser browser, string baseUrl)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(baseUrl + "/");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Development sign-in (OpenID Connect)" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button).Filter(new() { HasText = Persona }).First.ClickAsync();
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await page.CloseAsync();
+        return context;
+    }
+
+    /// <summary>Loads the page and waits for its circuit: clicks on prerendered markup are lost.</summary>
+    private static async Task OpenAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+
+    private static async Task<BenchmarkSnapshot> SnapshotAsync(HttpClient http, bool collect = true) =>
+        (await http.GetFromJsonAsync<BenchmarkSnapshot>(BenchmarkEndpoints.Path + (collect ? "" : "?collect=false")))!;
+
+    private static double Percentile(List<double> values, int percent)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    /// <summary>CPU time of this process and its descendants (Playwright's driver, Chromium), except the portal's own tree.</summary>
+    private static double ClientCpuMs()
+    {
+        var parents = new Dictionary<int, int>();
+        var ticks = new Dictionary<int, long>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // After the command name in parentheses: state ppid ... utime (14th field) stime (15th).
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1]);
+                ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        int self = Environment.ProcessId;
+        long total = 0;
+        foreach (var (pid, used) in ticks)
+        {
+            int at = pid;
+            while (at > 1 && at != self && parents.TryGetValue(at, out int parent))
+            {
+                if (parent == self && IsPortal(at))
+                {
+                    at = 0;
+                    break;
+                }
+
+                at = parent;
+            }
+
+            total += at == self ? used : 0;
+        }
+
+        return total * 10.0; // USER_HZ is 100 on Linux
+    }
+
+    private static int portalPid;
+
+    private static bool IsPortal(int pid) => pid == portalPid;
+
+    private static Process Start(string dll, string root, Dictionary<string, string> settings, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = root, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        portalPid = process.Id;
+        return process;
+    }
+
+    private static async Task WaitUntilLiveAsync(HttpClient http, Process server)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            if (server.HasExited)
+            {
+                throw new InvalidOperationException($"The portal exited with code {server.ExitCode} before answering.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("/health/live")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The portal did not answer /health/live within 2 minutes.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AdminPortal.csproj")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run from inside the repository (./bench.sh circuits).");
+    }
+}

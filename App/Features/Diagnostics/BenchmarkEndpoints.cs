@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+// In the Features namespace, which Program.cs already imports, so that mapping it costs Program.cs one line.
+namespace AdminPortal.App.Features;
+
+/// <summary>
+/// <c>GET /diagnostics/benchmark</c>: the process's managed heap after a forced full collection and its total CPU time,
+/// for <c>./bench.sh circuits</c>. Mapped only when <c>Diagnostics:BenchmarkEndpoints</c> is true, only in Development,
+/// and answered only to loopback callers: a forced full GC on request is a denial-of-service lever, and heap size is
+/// nobody else's business.
+/// </summary>
+public static class BenchmarkEndpoints
+{
+    public const string Setting = "Diagnostics:BenchmarkEndpoints";
+
+    public const string Path = "/diagnostics/benchmark";
+
+    public static WebApplication MapBenchmarkEndpoints(this WebApplication app)
+    {
+        if (!app.Configuration.GetValue(Setting, false))
+        {
+            return app;
+        }
+
+        if (!app.Environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"{Setting} is on outside Development (environment: {app.Environment.EnvironmentName}). It forces full garbage collections on request; it is for benchmark runs only.");
+        }
+
+        app.MapGet(Path, (HttpContext context) =>
+        {
+            if (context.Connection.RemoteIpAddress is not { } address || !System.Net.IPAddress.IsLoopback(address))
+            {
+                return Results.NotFound();
+            }
+
+            // ?collect=false reads CPU time without a collection, so that a CPU delta does not include a forced full GC.
+            bool collect = context.Request.Query["collect"] != "false";
+            if (collect)
+            {
+                // Twice, with finalizers in between, so that objects freed by finalizers are gone too.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            long heap = GC.GetTotalMemory(forceFullCollection: collect);
+            using var process = Process.GetCurrentProcess();
+            return Results.Json(new BenchmarkSnapshot(heap, process.TotalProcessorTime.TotalMilliseconds));
+        }).AllowAnonymous().DisableAntiforgery();
+        return app;
+    }
+}
+
+/// <summary>Managed heap in bytes (after a full collection unless ?collect=false); process CPU time (user + system) in milliseconds since start.</summary>
+public sealed record BenchmarkSnapshot(long HeapBytes, double CpuMilliseconds);
