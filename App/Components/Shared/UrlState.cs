@@ -1,6 +1,5 @@
 using System.Globalization;
 using AdminPortal.App.Data;
-using AdminPortal.App.Features.Users;
 using Microsoft.AspNetCore.Components;
 
 namespace AdminPortal.App.Components.Shared;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AdminPortal.App.Data;
-using AdminPortal.App.Features.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Audit;
@@ -9,57 +8,33 @@ public sealed record AuditFilter(string? Actor = null, string? EntityType = null
 
 public sealed record AuditRow(string Id, DateTime At, string Actor, string? Customer, string EntityType, string EntityId, string Action, string? Changes);
 
-public sealed record AuditEntriesPage(List<AuditRow> Rows, CappedCount Total, PageCursor? First, PageCursor? Last, bool HasPrevious, bool HasNext);
-
 /// <summary>
 /// The audit log, newest first, within the circuit's tenant (customer admins: their customer's entries; platform
 /// admins: everything, tenant switches included). Keyset paging on (at, id); filters on actor, entity, action, dates.
 /// </summary>
 public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
 {
-    public async Task<AuditEntriesPage> GetPageAsync(AuditFilter filter, PageRequest request, CancellationToken cancellationToken = default)
+    /// <summary>Newest first: the grid asks for (at, id) descending; Before and Last read the other way and flip.</summary>
+    private static readonly KeysetSort<AuditEntry, AuditRow> ByTime =
+        KeysetSort.Time<AuditEntry, AuditRow>(a => a.At, a => a.Id, r => r.At, r => long.Parse(r.Id, CultureInfo.InvariantCulture));
+
+    public async Task<GridPage<AuditRow>> GetPageAsync(AuditFilter filter, PageRequest request, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        int size = Math.Clamp(request.Size, 1, UserService.MaxPageSize);
-        var filtered = Filter(db, filter);
-        if (request.Cursor is { } given && !CursorFits(given))
-        {
-            request = new PageRequest(Size: request.Size); // a tampered or stale link: the first page, never an error
-        }
-
-        // Newest first; Before and Last read the other way and flip.
-        bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
-        var query = filtered;
-        if (request.Cursor is { } cursor && request.Kind is PageRequestKind.After or PageRequestKind.Before)
-        {
-            PageCursor.TryTime(cursor.Key, out var at); // CursorFits checked it
-            long id = cursor.Id;
-            query = backwards
-                ? query.Where(a => a.At >= at && (a.At > at || a.Id > id))
-                : query.Where(a => a.At <= at && (a.At < at || a.Id < id));
-        }
-
-        var ordered = backwards ? query.OrderBy(a => a.At).ThenBy(a => a.Id) : query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id);
-        var customers = await db.Customers.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        var fetched = await ordered.Take(size + 1).AsNoTracking().ToListAsync(cancellationToken);
-        bool more = fetched.Count > size;
-        var rows = fetched.Take(size).Select(a => new AuditRow(
-            a.Id.ToString(CultureInfo.InvariantCulture), a.At, a.Actor, a.CustomerId is long c ? customers.GetValueOrDefault(c, "—") : null,
-            a.EntityType, a.EntityId.ToString(CultureInfo.InvariantCulture), a.Action, a.Changes)).ToList();
-        if (backwards)
-        {
-            rows.Reverse();
-        }
-
-        static PageCursor CursorOf(AuditRow row) => new(row.At.Ticks.ToString(CultureInfo.InvariantCulture), long.Parse(row.Id, CultureInfo.InvariantCulture));
-        bool hasPrevious = request.Kind switch { PageRequestKind.First => false, PageRequestKind.After => true, _ => more };
-        bool hasNext = request.Kind switch { PageRequestKind.Last => false, PageRequestKind.Before => true, _ => more };
-        return new AuditEntriesPage(rows, await CappedCount.CountAsync(filtered, cancellationToken),
-            rows.Count > 0 ? CursorOf(rows[0]) : null, rows.Count > 0 ? CursorOf(rows[^1]) : null, hasPrevious && rows.Count > 0, hasNext && rows.Count > 0);
+        // The customer's name comes in the page's own query (a customer the circuit cannot see shows as "—").
+        return await KeysetPager.ReadAsync(Filter(db, filter), ByTime, descending: true, request, KeysetPager.NullsSortHigh(db),
+            page => page.Select(a => new AuditShape(a.Id, a.At, a.Actor, a.CustomerId,
+                db.Customers.Where(c => c.Id == a.CustomerId).Select(c => c.Name).FirstOrDefault(),
+                a.EntityType, a.EntityId, a.Action, a.Changes)),
+            a => new AuditRow(a.Id.ToString(CultureInfo.InvariantCulture), a.At, a.Actor, a.CustomerId is null ? null : a.Customer ?? "—",
+                a.EntityType, a.EntityId.ToString(CultureInfo.InvariantCulture), a.Action, a.Changes),
+            cancellationToken);
     }
 
+    private sealed record AuditShape(long Id, DateTime At, string Actor, long? CustomerId, string? Customer, string EntityType, long EntityId, string Action, string? Changes);
+
     /// <summary>Whether a cursor from the URL carries a time key (the cursor is untrusted input).</summary>
-    public static bool CursorFits(PageCursor cursor) => cursor.HasTimeKey;
+    public static bool CursorFits(PageCursor cursor) => ByTime.Fits(cursor);
 
     /// <summary>The entity types and actions present, for the filter lists.</summary>
     public async Task<(List<string> EntityTypes, List<string> Actions)> GetChoicesAsync(CancellationToken cancellationToken = default)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AdminPortal.App.Data;
-using AdminPortal.App.Features.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Posts;
@@ -30,52 +29,43 @@ public sealed class PostBulkService(IDbContextFactory<PortalDbContext> factory, 
         return await Eligible(db, action, target).CountAsync(cancellationToken);
     }
 
-    public async Task<BulkOutcome> RunAsync(PostBulkAction action, PostBulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
+    public async Task<BulkRun> RunAsync(PostBulkAction action, PostBulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
     {
         int total = await PreviewAsync(action, target, cancellationToken);
-        int done = 0, batches = 0;
-        long after = long.MinValue;
-        while (!cancellationToken.IsCancellationRequested)
+        return await BulkRunner.RunAsync(factory, total, async (db, after) =>
         {
-            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
             var batch = await Eligible(db, action, target).Where(p => p.Id > after).OrderBy(p => p.Id).Take(batchSize).ToListAsync(CancellationToken.None);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
             DateTime now = clock.GetUtcNow().UtcDateTime;
             foreach (var post in batch)
             {
-                switch (action)
-                {
-                    case PostBulkAction.Publish:
-                        post.Status = PostStatus.Published;
-                        post.PublishedAt = now;
-                        break;
-                    case PostBulkAction.Unpublish:
-                        post.Status = PostStatus.Draft;
-                        post.PublishedAt = null;
-                        break;
-                    case PostBulkAction.Trash:
-                        post.DeletedAt = now;
-                        break;
-                    default:
-                        post.DeletedAt = null;
-                        break;
-                }
-
+                Apply(action, post, now);
                 db.SetAuditAction(post, "bulk_" + action.ToString().ToLowerInvariant());
             }
 
             await db.SaveChangesAsync(CancellationToken.None);
-            after = batch[^1].Id;
-            done += batch.Count;
-            batches++;
-            progress?.Report(new BulkProgress(done, Math.Max(total, done), batches));
-        }
+            return new BulkBatch(batch.Count, batch.Count > 0 ? batch[^1].Id : after, batch.Select(p => p.Id).ToList());
+        }, progress, cancellationToken);
+    }
 
-        return new BulkOutcome(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total);
+    private static void Apply(PostBulkAction action, Post post, DateTime now)
+    {
+        switch (action)
+        {
+            case PostBulkAction.Publish:
+                post.Status = PostStatus.Published;
+                post.PublishedAt = now;
+                break;
+            case PostBulkAction.Unpublish:
+                post.Status = PostStatus.Draft;
+                post.PublishedAt = null;
+                break;
+            case PostBulkAction.Trash:
+                post.DeletedAt = now;
+                break;
+            default:
+                post.DeletedAt = null;
+                break;
+        }
     }
 
     private static IQueryable<Post> Eligible(PortalDbContext db, PostBulkAction action, PostBulkTarget target)

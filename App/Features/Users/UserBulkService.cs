@@ -16,8 +16,6 @@ public enum BulkAction
 /// <summary>Which users: the selected ids, or every user matching the filter (when <see cref="SelectedIds"/> is null).</summary>
 public sealed record BulkTarget(UserFilter Filter, IReadOnlyCollection<string>? SelectedIds);
 
-public sealed record BulkProgress(int Done, int Total, int Batches);
-
 /// <summary>What a run would change (<see cref="Affected"/>) and whom it leaves alone, and why.</summary>
 public sealed record BulkPreview(int Affected, IReadOnlyList<ActionExclusion> Excluded);
 
@@ -68,34 +66,25 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
     public async Task<BulkOutcome> RunAsync(BulkAction action, BulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
     {
         int total = await PreviewAsync(action, target, cancellationToken);
-        int done = 0, batches = 0;
-        long after = long.MinValue;
         var excluded = new List<ActionExclusion>();
-        while (!cancellationToken.IsCancellationRequested)
+        var run = await BulkRunner.RunAsync(factory, total, async (db, after) =>
         {
-            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-            // One serializable transaction per batch: the last-admin count and the change it allows commit together.
-            // Not cancellable once started: the batch lands whole or (on error) not at all.
-            var (read, batch, skipped) = await AdminSafeguards.InGuardedTransactionAsync(db, () => RunBatchAsync(db, action, target, after, batchSize), CancellationToken.None);
-            if (read.Count == 0)
-            {
-                break;
-            }
-
+            var (read, batch, skipped) = await RunBatchAsync(db, action, target, after, batchSize);
             excluded.AddRange(skipped);
-            foreach (var user in batch)
+            return new BulkBatch(read.Count, read.Count > 0 ? read[^1].Id : after, batch.Select(u => u.Id).ToList());
+        }, progress, cancellationToken,
+        // Serializable: the last-admin count and the change it allows commit together.
+        (db, work) => AdminSafeguards.InGuardedTransactionAsync(db, work, CancellationToken.None),
+        afterCommit: changed =>
+        {
+            foreach (long id in changed)
             {
-                access.Invalidate(user.Id);
+                access.Invalidate(id);
             }
 
-            notifier.Changed(batch.Select(u => u.Id).ToList());
-            after = read[^1].Id;
-            done += batch.Count;
-            batches++;
-            progress?.Report(new BulkProgress(done, Math.Max(total, done), batches));
-        }
-
-        return new BulkOutcome(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total) { Excluded = excluded };
+            notifier.Changed(changed);
+        });
+        return new BulkOutcome(run.Done, run.Total, run.Cancelled) { Excluded = excluded };
     }
 
     /// <summary>Reads the next batch by id (keyset), leaves out whom the safeguards exclude, changes and saves the rest.</summary>

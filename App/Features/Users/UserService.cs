@@ -10,68 +10,58 @@ namespace AdminPortal.App.Features.Users;
 /// </summary>
 public sealed class UserService(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
 {
-    public const int MaxPageSize = 200;
+    /// <summary>The grid's page size cap; the kernel's, kept here for callers that read it from the users grid.</summary>
+    public const int MaxPageSize = GridPage.MaxSize;
 
-    public async Task<UserPage> GetPageAsync(UserFilter filter, PageRequest request, CancellationToken cancellationToken = default)
+    /// <summary>The grid's sorts: entity key and id for SQL, the same two read back from a row for the cursors.</summary>
+    private static readonly Dictionary<UserSort, KeysetSort<User, UserRow>> Sorts = new()
+    {
+        [UserSort.Name] = KeysetSort.Text<User, UserRow>(u => u.DisplayName, u => u.Id, r => r.DisplayName, RowId),
+        [UserSort.Email] = KeysetSort.Text<User, UserRow>(u => u.Email, u => u.Id, r => r.Email, RowId),
+        [UserSort.LastLogin] = KeysetSort.NullableTime<User, UserRow>(u => u.LastLoginAt, u => u.Id, r => r.LastLoginAt, RowId),
+        [UserSort.LoginCount] = KeysetSort.Number<User, UserRow>(u => u.LoginCount, u => u.Id, r => r.LoginCount, RowId),
+        [UserSort.Created] = KeysetSort.Time<User, UserRow>(u => u.CreatedAt, u => u.Id, r => r.CreatedAt, RowId),
+    };
+
+    private static long RowId(UserRow row) => long.Parse(row.Id, CultureInfo.InvariantCulture);
+
+    private static KeysetSort<User, UserRow> SortOf(UserSort sort) => Sorts.GetValueOrDefault(sort) ?? Sorts[UserSort.Name];
+
+    public Task<GridPage<UserRow>> GetPageAsync(UserFilter filter, PageRequest request, CancellationToken cancellationToken = default) =>
+        ReadAsync(filter, request, withCount: true, cancellationToken);
+
+    /// <summary>The page without its capped count: one command. The benchmark times the two halves apart.</summary>
+    public Task<GridPage<UserRow>> GetRowsAsync(UserFilter filter, PageRequest request, CancellationToken cancellationToken = default) =>
+        ReadAsync(filter, request, withCount: false, cancellationToken);
+
+    /// <summary>The capped count of the filter alone: the other command of a page.</summary>
+    public async Task<CappedCount> CountAsync(UserFilter filter, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        int size = Math.Clamp(request.Size, 1, MaxPageSize);
-        var filtered = Filter(db, filter);
-        if (request.Cursor is { } given && !CursorFits(filter.Sort, given))
-        {
-            request = new PageRequest(Size: request.Size); // a tampered or stale link: the first page, never an error
-        }
-
-        // Before and Last read backwards (the sort reversed) and flip the rows back.
-        bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
-        bool descending = filter.Descending != backwards;
-        var query = filtered;
-        if (request.Cursor is { } cursor && request.Kind is PageRequestKind.After or PageRequestKind.Before)
-        {
-            query = Seek(query, filter.Sort, descending, cursor, NullsSortHigh(db));
-        }
-
-        var fetched = await Order(query, filter.Sort, descending)
-            .Take(size + 1)
-            .Select(u => new
-            {
-                u.Id, u.DisplayName, u.Email, Site = u.Site!.Name,
-                Legacy = u.PasswordHash != null || u.AzureObjectId != null,
-                Oidc = db.UserCiamMappings.Any(m => m.UserId == u.Id),
-                u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt,
-                Invited = u.InvitedAt != null && u.InvitationAcceptedAt == null,
-            })
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-
-        bool more = fetched.Count > size;
-        var rows = fetched.Take(size).ToList();
-        if (backwards)
-        {
-            rows.Reverse();
-        }
-
-        var page = rows.Select(u => new UserRow(
-            u.Id.ToString(CultureInfo.InvariantCulture), u.DisplayName, u.Email, u.Site,
-            u.Legacy && u.Oidc ? AuthKind.Both : u.Oidc ? AuthKind.Oidc : AuthKind.LegacyOnly,
-            u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt, u.Invited)).ToList();
-
-        bool hasPrevious = request.Kind switch
-        {
-            PageRequestKind.First => false,
-            PageRequestKind.After => true,
-            _ => more,
-        };
-        bool hasNext = request.Kind switch
-        {
-            PageRequestKind.Last => false,
-            PageRequestKind.Before => true,
-            _ => more,
-        };
-
-        var total = await CappedCount.CountAsync(filtered, cancellationToken);
-        return new UserPage(page, total, page.Count > 0 ? CursorOf(page[0], filter.Sort) : null, page.Count > 0 ? CursorOf(page[^1], filter.Sort) : null, hasPrevious && page.Count > 0, hasNext && page.Count > 0);
+        return await CappedCount.CountAsync(Filter(db, filter), cancellationToken);
     }
+
+    private async Task<GridPage<UserRow>> ReadAsync(UserFilter filter, PageRequest request, bool withCount, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var filtered = Filter(db, filter);
+        var page = await KeysetPager.ReadRowsAsync(filtered, SortOf(filter.Sort), filter.Descending, request, KeysetPager.NullsSortHigh(db),
+            page => page.Select(u => new UserShape(
+                u.Id, u.DisplayName, u.Email, u.Site!.Name,
+                u.PasswordHash != null || u.AzureObjectId != null,
+                db.UserCiamMappings.Any(m => m.UserId == u.Id),
+                u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt,
+                u.InvitedAt != null && u.InvitationAcceptedAt == null)),
+            u => new UserRow(
+                u.Id.ToString(CultureInfo.InvariantCulture), u.DisplayName, u.Email, u.Site,
+                u.Legacy && u.Oidc ? AuthKind.Both : u.Oidc ? AuthKind.Oidc : AuthKind.LegacyOnly,
+                u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt, u.Invited),
+            cancellationToken);
+        return withCount ? page with { Total = await CappedCount.CountAsync(filtered, cancellationToken) } : page;
+    }
+
+    /// <summary>What the grid reads of a user: the row's columns, no more.</summary>
+    private sealed record UserShape(long Id, string DisplayName, string Email, string Site, bool Legacy, bool Oidc, int LoginCount, DateTime? LastLoginAt, SyncStatus SyncStatus, bool IsActive, bool IsLocked, DateTime CreatedAt, bool Invited);
 
     /// <summary>
     /// Legacy → OIDC migration: per site, how many users sign in with legacy credentials only, with both, or with OIDC
@@ -170,110 +160,6 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
         return query;
     }
 
-    private static bool NullsSortHigh(PortalDbContext db) => db.Database.IsNpgsql(); // PostgreSQL: NULL sorts after everything; SQLite: before
-
-    private static IOrderedQueryable<User> Order(IQueryable<User> query, UserSort sort, bool descending) => sort switch
-    {
-        UserSort.Email => descending ? query.OrderByDescending(u => u.Email).ThenByDescending(u => u.Id) : query.OrderBy(u => u.Email).ThenBy(u => u.Id),
-        UserSort.LastLogin => descending ? query.OrderByDescending(u => u.LastLoginAt).ThenByDescending(u => u.Id) : query.OrderBy(u => u.LastLoginAt).ThenBy(u => u.Id),
-        UserSort.LoginCount => descending ? query.OrderByDescending(u => u.LoginCount).ThenByDescending(u => u.Id) : query.OrderBy(u => u.LoginCount).ThenBy(u => u.Id),
-        UserSort.Created => descending ? query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id) : query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
-        _ => descending ? query.OrderByDescending(u => u.DisplayName).ThenByDescending(u => u.Id) : query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id),
-    };
-
-    /// <summary>
-    /// Rows strictly after the cursor in the given order: (key, id) beyond (cursor key, cursor id). Written as
-    /// "key ≥ k AND (key > k OR id > i)" rather than "key > k OR (key = k AND id > i)": the first half is a range the
-    /// index can seek to, so a page 100,000 rows deep costs what page 1 costs.
-    /// </summary>
-    private static IQueryable<User> Seek(IQueryable<User> query, UserSort sort, bool descending, PageCursor cursor, bool nullsHigh)
-    {
-        long id = cursor.Id;
-        switch (sort)
-        {
-            case UserSort.Email:
-            {
-                string key = cursor.Key ?? "";
-                return descending
-                    ? query.Where(u => string.Compare(u.Email, key) <= 0 && (string.Compare(u.Email, key) < 0 || u.Id < id))
-                    : query.Where(u => string.Compare(u.Email, key) >= 0 && (string.Compare(u.Email, key) > 0 || u.Id > id));
-            }
-
-            case UserSort.LoginCount:
-            {
-                int key = int.Parse(cursor.Key!, CultureInfo.InvariantCulture); // CursorFits checked it
-                return descending
-                    ? query.Where(u => u.LoginCount <= key && (u.LoginCount < key || u.Id < id))
-                    : query.Where(u => u.LoginCount >= key && (u.LoginCount > key || u.Id > id));
-            }
-
-            case UserSort.Created:
-            {
-                DateTime key = FromTicks(cursor.Key)!.Value;
-                return descending
-                    ? query.Where(u => u.CreatedAt <= key && (u.CreatedAt < key || u.Id < id))
-                    : query.Where(u => u.CreatedAt >= key && (u.CreatedAt > key || u.Id > id));
-            }
-
-            case UserSort.LastLogin:
-                return SeekNullable(query, FromTicks(cursor.Key), id, descending, nullsHigh);
-
-            default:
-            {
-                string key = cursor.Key ?? "";
-                return descending
-                    ? query.Where(u => string.Compare(u.DisplayName, key) <= 0 && (string.Compare(u.DisplayName, key) < 0 || u.Id < id))
-                    : query.Where(u => string.Compare(u.DisplayName, key) >= 0 && (string.Compare(u.DisplayName, key) > 0 || u.Id > id));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Seek on last_login_at, which may be NULL. Each database puts NULLs at one end (PostgreSQL: high, SQLite: low), and
-    /// the seek predicate follows that same order, so the pages match the ORDER BY and the index.
-    /// </summary>
-    private static IQueryable<User> SeekNullable(IQueryable<User> query, DateTime? key, long id, bool descending, bool nullsHigh)
-    {
-        bool nullsFirst = descending == nullsHigh;
-        if (key is null)
-        {
-            // The cursor is inside the NULL block: NULLs with a later id, then (when NULLs come first) every other row.
-            return (descending, nullsFirst) switch
-            {
-                (true, true) => query.Where(u => u.LastLoginAt != null || u.Id < id),
-                (false, true) => query.Where(u => u.LastLoginAt != null || u.Id > id),
-                (true, false) => query.Where(u => u.LastLoginAt == null && u.Id < id),
-                (false, false) => query.Where(u => u.LastLoginAt == null && u.Id > id),
-            };
-        }
-
-        DateTime value = key.Value;
-        return (descending, nullsFirst) switch
-        {
-            (true, true) => query.Where(u => u.LastLoginAt <= value && (u.LastLoginAt < value || u.Id < id)),
-            (true, false) => query.Where(u => (u.LastLoginAt <= value && (u.LastLoginAt < value || u.Id < id)) || u.LastLoginAt == null),
-            (false, true) => query.Where(u => u.LastLoginAt >= value && (u.LastLoginAt > value || u.Id > id)),
-            (false, false) => query.Where(u => (u.LastLoginAt >= value && (u.LastLoginAt > value || u.Id > id)) || u.LastLoginAt == null),
-        };
-    }
-
     /// <summary>Whether a cursor from the URL carries a key of the sort's type (the cursor is untrusted input).</summary>
-    public static bool CursorFits(UserSort sort, PageCursor cursor) => sort switch
-    {
-        UserSort.LoginCount => int.TryParse(cursor.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _),
-        UserSort.Created => cursor.HasTimeKey,
-        UserSort.LastLogin => cursor.Key is null || cursor.HasTimeKey,
-        _ => cursor.HasTextKey,
-    };
-
-    private static PageCursor CursorOf(UserRow row, UserSort sort) => new(sort switch
-    {
-        UserSort.Email => row.Email,
-        UserSort.LoginCount => row.LoginCount.ToString(CultureInfo.InvariantCulture),
-        UserSort.Created => row.CreatedAt.Ticks.ToString(CultureInfo.InvariantCulture),
-        UserSort.LastLogin => row.LastLoginAt?.Ticks.ToString(CultureInfo.InvariantCulture),
-        _ => row.DisplayName,
-    }, long.Parse(row.Id, CultureInfo.InvariantCulture));
-
-    private static DateTime? FromTicks(string? ticks) => PageCursor.TryTime(ticks, out var time) ? time : null;
+    public static bool CursorFits(UserSort sort, PageCursor cursor) => SortOf(sort).Fits(cursor);
 }

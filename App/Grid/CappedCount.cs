@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminPortal.App.Data;
+namespace AdminPortal.App.Grid;
 
 /// <summary>A count that stops at a cap, so that a tenant with millions of rows costs no more than one with ten thousand.</summary>
 public readonly record struct CappedCount(int Value, bool IsCapped)

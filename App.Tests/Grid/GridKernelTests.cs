@@ -1,0 +1,250 @@
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Audit;
+using AdminPortal.App.Features.Posts;
+using AdminPortal.App.Features.Users;
+using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AdminPortal.Tests.Grid;
+
+public class GridKernelTests
+{
+    private static async Task<long> ContosoAsync(TestDatabase database)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        return await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
+    }
+
+    /// <summary>First, After the first page, Before the page after that, Last: the four ways a grid page is read.</summary>
+    private static async Task AssertEveryPageAtMostTwoCommandsAsync<TRow>(CommandCounter counter, string what, Func<PageRequest, Task<GridPage<TRow>>> read)
+    {
+        async Task<GridPage<TRow>> Counted(PageRequest request, string kind)
+        {
+            counter.Reset();
+            var page = await read(request);
+            var commands = counter.Commands;
+            Assert.True(commands.Count <= 2, $"{what}, {kind}: {commands.Count} commands:\n{string.Join("\n---\n", commands.Select(c => c.Sql))}");
+            return page;
+        }
+
+        var first = await Counted(new PageRequest(Size: 3), "first page");
+        Assert.NotEmpty(first.Rows);
+        var second = await Counted(new PageRequest(PageRequestKind.After, first.Last, 3), "after");
+        if (second.First is { } back)
+        {
+            await Counted(new PageRequest(PageRequestKind.Before, back, 3), "before");
+        }
+
+        await Counted(new PageRequest(PageRequestKind.Last, Size: 3), "last page");
+    }
+
+    [Theory, BothProviders]
+    public async Task GridPages_EverySortFilterAndDirection_AtMostTwoCommands(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        long contoso = await ContosoAsync(database);
+        long site;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            site = await context.Db.Sites.Where(s => s.CustomerId == contoso).OrderBy(s => s.Name).Select(s => s.Id).FirstAsync();
+        }
+
+        var counter = new CommandCounter();
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var factory = counter.Wrap(scope.ServiceProvider);
+        var users = new UserService(factory, TimeProvider.System);
+        var posts = new PostQueries(factory);
+        foreach (bool descending in new[] { false, true })
+        {
+            foreach (var sort in Enum.GetValues<UserSort>())
+            {
+                await AssertEveryPageAtMostTwoCommandsAsync(counter, $"users by {sort}", r => users.GetPageAsync(new UserFilter(Sort: sort, Descending: descending), r));
+                await AssertEveryPageAtMostTwoCommandsAsync(counter, $"users of a site by {sort}", r => users.GetPageAsync(new UserFilter(SiteId: site, Sort: sort, Descending: descending), r));
+            }
+
+            await AssertEveryPageAtMostTwoCommandsAsync(counter, "users, every filter", r => users.GetPageAsync(
+                new UserFilter(Search: "a", SiteId: site, AuthKind: AuthKind.LegacyOnly, State: UserState.Active, DormantDays: 3650, Descending: descending), r with { Size = 1 }));
+
+            foreach (var sort in Enum.GetValues<PostSort>())
+            {
+                // Published mixes NULLs and values only in the Trash.
+                var tab = sort == PostSort.Published ? PostTab.Trash : PostTab.Drafts;
+                await AssertEveryPageAtMostTwoCommandsAsync(counter, $"posts by {sort}", r => posts.GetPageAsync(new PostFilter(tab, Sort: sort, Descending: descending), r));
+                await AssertEveryPageAtMostTwoCommandsAsync(counter, $"posts of a site by {sort}", r => posts.GetPageAsync(new PostFilter(tab, SiteId: site, Sort: sort, Descending: descending), r with { Size = 1 }));
+            }
+        }
+
+        // The audit log: a customer admin's and a platform admin's (whose rows name other customers).
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                context.Db.AuditLog.Add(new AuditEntry { At = DateTime.UtcNow.AddMinutes(-i), Actor = "grid@test.example", CustomerId = contoso, EntityType = "User", EntityId = i, Action = "updated" });
+            }
+
+            await context.Db.SaveChangesAsync();
+        }
+
+        foreach (var tenant in new[] { TenantScope.ForCustomer(contoso), TenantScope.System() })
+        {
+            await using var auditScope = database.Scope(tenant);
+            var audit = new AuditService(counter.Wrap(auditScope.ServiceProvider));
+            await AssertEveryPageAtMostTwoCommandsAsync(counter, "audit", r => audit.GetPageAsync(new AuditFilter(), r));
+            await AssertEveryPageAtMostTwoCommandsAsync(counter, "audit of users", r => audit.GetPageAsync(new AuditFilter(EntityType: "User", Actor: "grid@"), r));
+            var named = await audit.GetPageAsync(new AuditFilter(Actor: "grid@"), new PageRequest(Size: 1));
+            Assert.Equal("Contoso", named.Rows.Single().Customer?.Split(' ')[0]);
+        }
+    }
+
+    /// <summary>
+    /// The same rows on both databases, sorted on a column that is NULL for some: each database pages in its own
+    /// NULL order (PostgreSQL puts NULL above every value, SQLite below), so the walk matches that database's ORDER BY
+    /// and its index; apart from where the NULL block sits, both walks are identical.
+    /// </summary>
+    [Fact]
+    public async Task NullableSort_SameRowsOnBothDatabases_PageIdenticallyApartFromTheNullBlock()
+    {
+        var walks = new Dictionary<DatabaseProvider, Dictionary<bool, List<long>>>();
+        foreach (var provider in new[] { DatabaseProvider.Sqlite, DatabaseProvider.Postgres })
+        {
+            await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+            long contoso = await ContosoAsync(database);
+            await using (var context = await database.ContextAsync(TenantScope.System()))
+            {
+                var site = await context.Db.Sites.Where(s => s.CustomerId == contoso).OrderBy(s => s.Name).FirstAsync();
+                var tie = new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+                for (int i = 0; i < 17; i++)
+                {
+                    // Fixed ids so that both databases hold the same rows; NULLs, ties and distinct values mixed.
+                    context.Db.Users.Add(new User
+                    {
+                        Id = 9_000_000_000_000_000_000 + i, CustomerId = contoso, SiteId = site.Id, Email = $"null{i}@nulls.example", DisplayName = $"Nulls {i}",
+                        LastLoginAt = i % 3 == 0 ? null : i % 3 == 1 ? tie : tie.AddHours(i), CreatedAt = tie, PasswordHash = "x",
+                    });
+                }
+
+                await context.Db.SaveChangesAsync();
+            }
+
+            await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+            var users = new UserService(scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System);
+            walks[provider] = [];
+            foreach (bool descending in new[] { false, true })
+            {
+                var filter = new UserFilter(Search: "Nulls", Sort: UserSort.LastLogin, Descending: descending);
+                var whole = (await users.GetPageAsync(filter, new PageRequest(Size: 200))).Rows.Select(r => long.Parse(r.Id)).ToList();
+                Assert.Equal(17, whole.Count);
+
+                // Forward in pages of 2 from the first page, and backward from the last: both give the ORDER BY's order.
+                var forward = new List<long>();
+                var page = await users.GetPageAsync(filter, new PageRequest(Size: 2));
+                forward.AddRange(page.Rows.Select(r => long.Parse(r.Id)));
+                while (page.HasNext)
+                {
+                    page = await users.GetPageAsync(filter, new PageRequest(PageRequestKind.After, page.Last, 2));
+                    forward.AddRange(page.Rows.Select(r => long.Parse(r.Id)));
+                }
+
+                var backward = new List<long>();
+                page = await users.GetPageAsync(filter, new PageRequest(PageRequestKind.Last, Size: 2));
+                backward.InsertRange(0, page.Rows.Select(r => long.Parse(r.Id)));
+                while (page.HasPrevious)
+                {
+                    page = await users.GetPageAsync(filter, new PageRequest(PageRequestKind.Before, page.First, 2));
+                    backward.InsertRange(0, page.Rows.Select(r => long.Parse(r.Id)));
+                }
+
+                Assert.Equal(whole, forward);
+                Assert.Equal(whole, backward);
+
+                // NULLs at the database's end: PostgreSQL high (last ascending), SQLite low (first ascending).
+                var nulls = whole.Where(id => (id - 9_000_000_000_000_000_000) % 3 == 0).ToList();
+                bool nullsFirst = descending == (provider == DatabaseProvider.Postgres);
+                Assert.Equal(nulls, nullsFirst ? whole.Take(nulls.Count) : whole.TakeLast(nulls.Count));
+                walks[provider][descending] = whole;
+            }
+        }
+
+        foreach (bool descending in new[] { false, true })
+        {
+            static List<long> WithoutNulls(List<long> ids) => ids.Where(id => (id - 9_000_000_000_000_000_000) % 3 != 0).ToList();
+            static List<long> Nulls(List<long> ids) => ids.Where(id => (id - 9_000_000_000_000_000_000) % 3 == 0).ToList();
+            Assert.Equal(WithoutNulls(walks[DatabaseProvider.Sqlite][descending]), WithoutNulls(walks[DatabaseProvider.Postgres][descending]));
+            Assert.Equal(Nulls(walks[DatabaseProvider.Sqlite][descending]), Nulls(walks[DatabaseProvider.Postgres][descending]));
+        }
+    }
+
+    [Fact]
+    public void Cursor_LongerThanAnyRowCouldMake_IsRefused()
+    {
+        var huge = new PageCursor(new string('x', 20_000), 1).Encode();
+        Assert.Null(PageCursor.Decode(huge));
+        var longest = new PageCursor(new string('é', PageCursor.MaxTextKeyLength), long.MaxValue);
+        Assert.Equal(longest, PageCursor.Decode(longest.Encode()));
+    }
+
+    /// <summary>
+    /// On enough generated users that PostgreSQL's planner prefers an index, a page near the end of the tenant (After a
+    /// cursor) reads through an index on every sort, never a sequential scan of users and a sort.
+    /// </summary>
+    [Fact]
+    public async Task DeepPage_OnPostgresWithGeneratedUsers_UsesAnIndexNotASeqScan()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Postgres, seed: true);
+        long contoso = await ContosoAsync(database);
+        await using (var generate = database.Scope(TenantScope.System()))
+        {
+            await generate.ServiceProvider.GetRequiredService<UserDataGenerator>().GenerateAsync(60_000, TextWriter.Null);
+        }
+
+        await using (var connection = new NpgsqlConnection(database.Options.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand("ANALYZE", connection).ExecuteNonQueryAsync();
+        }
+
+        var counter = new CommandCounter();
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var users = new UserService(counter.Wrap(scope.ServiceProvider), TimeProvider.System);
+        foreach (var sort in Enum.GetValues<UserSort>())
+        {
+            foreach (bool descending in new[] { false, true })
+            {
+                var filter = new UserFilter(Sort: sort, Descending: descending);
+                var last = await users.GetPageAsync(filter, new PageRequest(PageRequestKind.Last, Size: 25));
+                Assert.True(last.Total.IsCapped);
+                // A cursor 25 rows from the end: the deepest After a user can reach by paging.
+                counter.Reset();
+                var deep = await users.GetPageAsync(filter, new PageRequest(PageRequestKind.After, last.First, 25));
+                Assert.Empty(deep.Rows.Select(r => r.Id).Intersect(last.Rows.Select(r => r.Id)));
+                var (sql, parameters) = counter.Commands[0];
+                string plan = await ExplainAsync(database.Options.ConnectionString!, sql, parameters);
+                Assert.DoesNotContain("Seq Scan on users", plan);
+                Assert.Matches("Index (Only )?Scan( Backward)? using ix_users_customer_id", plan);
+            }
+        }
+    }
+
+    private static async Task<string> ExplainAsync(string connectionString, string sql, List<(string Name, object? Value)> parameters)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN " + sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        var lines = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join("\n", lines);
+    }
+}
