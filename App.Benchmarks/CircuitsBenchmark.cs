@@ -286,16 +286,20 @@ public static class CircuitsBenchmark
     {
         string? first = await page.Locator("[data-user-id]").First.GetAttributeAsync("data-user-id");
         var watch = Stopwatch.StartNew();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
+        // A generous timeout: on a shared 2-core machine a click can wait long for its turn.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync(new LocatorClickOptions { Timeout = 120_000 });
         await page.WaitForFunctionAsync(
             "first => { const row = document.querySelector('[data-user-id]'); return row !== null && row.getAttribute('data-user-id') !== first; }",
-            first, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 60_000 });
+            first, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 120_000 });
         return watch.Elapsed.TotalMilliseconds;
     }
 
     private static async Task<IBrowserContext> SignInAsync(IBrowser browser, string baseUrl)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        // A shared 2-core machine under load can take far longer than Playwright's default 30 s for a page.
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(baseUrl + "/");
         await page.GetByRole(AriaRole.Link, new() { Name = "Development sign-in (OpenID Connect)" }).ClickAsync();
@@ -407,7 +411,8 @@ public static class CircuitsBenchmark
 
     private static async Task WaitUntilLiveAsync(HttpClient http, Process server)
     {
-        for (int i = 0; i < 600; i++)
+        // Up to 10 minutes: a cold start on a loaded 2-core machine took more than 2.
+        for (int i = 0; i < 3000; i++)
         {
             if (server.HasExited)
             {
@@ -429,7 +434,7 @@ public static class CircuitsBenchmark
             await Task.Delay(200);
         }
 
-        throw new TimeoutException("The portal did not answer /health/live within 2 minutes.");
+        throw new TimeoutException("The portal did not answer /health/live within 10 minutes.");
     }
 
     private static int FreePort()
