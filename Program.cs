@@ -14,7 +14,7 @@ builder.AddIdentity();
 builder.AddFeatures();
 builder.AddSecurity();
 builder.Services.AddMudServices();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits().WithCircuitLifetime(builder.Configuration);
 
 var app = builder.Build();
 if (await DatabaseCommands.RunCommandLineAsync(app, args) is int exitCode)
