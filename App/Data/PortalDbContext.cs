@@ -78,6 +78,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
         modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
         modelBuilder.Entity<CustomerDomain>().HasQueryFilter(TenantFilter, d => TenantAllCustomers || (TenantCustomerId != null && d.CustomerId == TenantCustomerId));
+        modelBuilder.Entity<Features.Reports.ReportSnapshot>().HasQueryFilter(TenantFilter, r => TenantAllCustomers || (TenantCustomerId != null && r.CustomerId == TenantCustomerId && (TenantSiteId == null || r.SiteId == TenantSiteId)));
 
         // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
         DataProtectionKeyContext.Configure(modelBuilder);

@@ -1,4 +1,5 @@
 using AdminPortal.App.Features.Dashboard;
+using AdminPortal.App.Features.Reports;
 
 namespace AdminPortal.App.Features;
 
@@ -9,6 +10,7 @@ public static class FeaturesSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<DashboardService>();
+        builder.Services.AddReports();
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
         builder.Services.AddScoped<Invitations.InvitationService>();
