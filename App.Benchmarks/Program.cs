@@ -25,7 +25,8 @@ string name = "bench_" + Guid.NewGuid().ToString("N")[..8];
 await Execute(admin, $"CREATE DATABASE {name}");
 try
 {
-    var options = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString };
+    // Generous: filling a million rows (and the live reports over them) can outlast the 30 s default on a busy machine.
+    var options = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name, CommandTimeout = 600 }.ConnectionString };
     var services = new ServiceCollection().AddLogging().AddPortalData(options).AddSingleton(TimeProvider.System).AddScoped<DashboardService>().AddScoped<AdminPortal.App.Features.Users.UserService>()
         .AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build())
         .AddReports(background: false).BuildServiceProvider();

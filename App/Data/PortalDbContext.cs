@@ -203,6 +203,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     ICustomerOwned => (long)values[nameof(ICustomerOwned.CustomerId)]!,
                     CiamSystem => (long?)values[nameof(CiamSystem.CustomerId)],
                     AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
+                    Features.Reports.ReportSnapshot => (long?)values[nameof(Features.Reports.ReportSnapshot.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
                     UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
                     Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey => throw new InvalidOperationException("The Data Protection key ring is written only through DataProtectionKeyContext."),

@@ -10,7 +10,6 @@ public static class FeaturesSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<DashboardService>();
-        builder.Services.AddReports();
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
         builder.Services.AddScoped<Invitations.InvitationService>();
@@ -35,6 +34,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Sessions.SessionListService>();
         builder.Services.AddScoped<ViewAs.ViewAsService>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
+        builder.Services.AddReports();
         return builder;
     }
 }

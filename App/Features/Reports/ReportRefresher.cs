@@ -19,16 +19,19 @@ public sealed record MigrationReport(List<SiteMigrationCounts> Counts, List<Migr
 /// it also remembers the last snapshot each scope read, so that a page can still show figures (with their age)
 /// while the database is down.
 /// </summary>
-public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<ReportRefresher> logger)
+// IConfiguration is optional so that component tests and benchmarks without a host get the defaults.
+public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ReportRefresher> logger, IConfiguration? configuration = null)
 {
     private readonly ConcurrentDictionary<(string Key, ReportKind Kind), Lazy<Task<ReportSnapshot>>> running = new();
     private readonly ConcurrentDictionary<(string Key, ReportKind Kind), ReportSnapshot> remembered = new();
 
     /// <summary>Older than this, a snapshot is recomputed: in the background, and when a page reads it.</summary>
-    public TimeSpan MaxAge => configuration.GetValue("Reports:MaxAge", TimeSpan.FromMinutes(5));
+    public TimeSpan MaxAge => Setting("Reports:MaxAge", TimeSpan.FromMinutes(5));
 
     /// <summary>A Refresh within this time of the last computation returns that computation: a cheap rate limit.</summary>
-    public TimeSpan MinRefreshInterval => configuration.GetValue("Reports:MinRefreshInterval", TimeSpan.FromSeconds(10));
+    public TimeSpan MinRefreshInterval => Setting("Reports:MinRefreshInterval", TimeSpan.FromSeconds(10));
+
+    private TimeSpan Setting(string key, TimeSpan fallback) => configuration?.GetValue(key, fallback) ?? fallback;
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace AdminPortal.App.Features.Reports;
 
 public static class ReportsSetup
@@ -5,6 +7,9 @@ public static class ReportsSetup
     /// <summary>The report snapshots: the pages' reader, the one refresher, and (with the host) the background refresh.</summary>
     public static IServiceCollection AddReports(this IServiceCollection services, bool background = true)
     {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddScoped<Dashboard.DashboardService>();
+        services.TryAddScoped<Users.UserService>();
         services.AddSingleton<ReportRefresher>();
         services.AddScoped<ReportService>();
         if (background)
