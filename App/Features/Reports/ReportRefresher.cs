@@ -65,7 +65,8 @@ public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider cl
     {
         try
         {
-            DateTime started = UtcNow;
+            // Whole microseconds, as PostgreSQL stores them: the remembered copy and the database's read the same "as of".
+            DateTime started = new(UtcNow.Ticks - UtcNow.Ticks % 10, DateTimeKind.Utc);
             var watch = Stopwatch.StartNew();
             await using var services = scopes.CreateAsyncScope();
             services.ServiceProvider.GetRequiredService<TenantContext>().Use(scope);
