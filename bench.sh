@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks: prints each figure against a baseline measured in the same run.
-# Usage: ./bench.sh [users|dashboard|providers] [rows, default 1000000]   (on a private PostgreSQL cluster)
+# Usage: ./bench.sh [users|reports|dashboard|providers] [rows, default 1000000]   (on a private PostgreSQL cluster)
 #        ./bench.sh circuits [N circuits, default 20] [generated users, default 30000] [page turns, default 30]
 #        (the portal in Release on its embedded SQLite, driven by N Chromium circuits; see docs/performance.md)
 set -euo pipefail

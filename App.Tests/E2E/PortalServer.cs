@@ -36,6 +36,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
         builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
         builder.UseSetting("Sync:Interval", "00:00:01");
+        // Tests change data and read the dashboard right after: every report view recomputes in the background.
+        builder.UseSetting("Reports:MaxAge", "00:00:00");
+        builder.UseSetting("Reports:MinRefreshInterval", "00:00:00");
         // The browser tests share one address and, in places, one user over many requests (the hostile query-string
         // fuzz exports hundreds of CSVs); the rate limits themselves are tested on a host of their own (RateLimitTests).
         builder.UseSetting("RateLimits:Exports:PermitLimit", "100000");

@@ -74,6 +74,10 @@ public partial class CrossTenantMatrixTests
             {
                 rows.AddRange((await db.CustomerDomains.AsNoTracking().ToListAsync()).Select(d => new Row(type, d.Id, new Owner(d.CustomerId, null), false)));
             }
+            else if (type == typeof(App.Features.Reports.ReportSnapshot))
+            {
+                rows.AddRange((await db.Set<App.Features.Reports.ReportSnapshot>().AsNoTracking().ToListAsync()).Select(r => new Row(type, r.Id, new Owner(r.CustomerId, r.SiteId), false)));
+            }
             else if (type == typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey))
             {
                 // The key ring belongs to no tenant and is hidden from all of them, the system scope included: only
@@ -92,7 +96,9 @@ public partial class CrossTenantMatrixTests
     private static bool Readable(TenantScope scope, Row row) =>
         row.Type == typeof(CiamSystem) && row.Owner.CustomerId is null
             ? true // platform-wide providers are readable by every tenant, writable by none
-            : row.Owner.CustomerId == scope.CustomerId && (scope.SiteId is null || row.Owner.SiteId is null || row.Owner.SiteId == scope.SiteId);
+            : row.Type == typeof(App.Features.Reports.ReportSnapshot) && scope.SiteId is not null
+                ? row.Owner.CustomerId == scope.CustomerId && row.Owner.SiteId == scope.SiteId // a customer-wide report counts the other sites too
+                : row.Owner.CustomerId == scope.CustomerId && (scope.SiteId is null || row.Owner.SiteId is null || row.Owner.SiteId == scope.SiteId);
 
     private static bool Writable(TenantScope scope, Row row) =>
         row.Owner.CustomerId == scope.CustomerId && (scope.SiteId is null || row.Owner.SiteId is null || row.Owner.SiteId == scope.SiteId);
@@ -125,6 +131,9 @@ public partial class CrossTenantMatrixTests
             }
 
             await system.Db.SaveChangesAsync();
+
+            // Nor report snapshots: the platform's, each customer's, and one site's.
+            await ReportSnapshotsAsync(system.Db);
             rows = await AllRowsAsync(system.Db);
             contoso = await system.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
             contosoSite = await system.Db.Sites.Where(s => s.CustomerId == contoso).OrderBy(s => s.Name).Select(s => s.Id).FirstAsync();

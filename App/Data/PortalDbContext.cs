@@ -78,6 +78,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
         modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
         modelBuilder.Entity<CustomerDomain>().HasQueryFilter(TenantFilter, d => TenantAllCustomers || (TenantCustomerId != null && d.CustomerId == TenantCustomerId));
+        modelBuilder.Entity<Features.Reports.ReportSnapshot>().HasQueryFilter(TenantFilter, r => TenantAllCustomers || (TenantCustomerId != null && r.CustomerId == TenantCustomerId && (TenantSiteId == null || r.SiteId == TenantSiteId)));
 
         // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
         DataProtectionKeyContext.Configure(modelBuilder);
@@ -202,6 +203,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     ICustomerOwned => (long)values[nameof(ICustomerOwned.CustomerId)]!,
                     CiamSystem => (long?)values[nameof(CiamSystem.CustomerId)],
                     AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
+                    Features.Reports.ReportSnapshot => (long?)values[nameof(Features.Reports.ReportSnapshot.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
                     UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
                     Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey => throw new InvalidOperationException("The Data Protection key ring is written only through DataProtectionKeyContext."),

@@ -1,4 +1,5 @@
 using AdminPortal.App.Features.Dashboard;
+using AdminPortal.App.Features.Reports;
 
 namespace AdminPortal.App.Features;
 
@@ -33,6 +34,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Sessions.SessionListService>();
         builder.Services.AddScoped<ViewAs.ViewAsService>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
+        builder.Services.AddReports();
         return builder;
     }
 }

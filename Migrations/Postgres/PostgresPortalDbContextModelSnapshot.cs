@@ -402,6 +402,70 @@ namespace AdminPortal.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("AdminPortal.App.Features.Reports.ReportSnapshot", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("unique_rowid()");
+
+                    b.Property<int>("ComputeMilliseconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("compute_milliseconds");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("computed_at");
+
+                    b.Property<long?>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTime?>("RefreshClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refresh_claimed_at");
+
+                    b.Property<string>("ScopeKey")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("scope_key");
+
+                    b.Property<long?>("SiteId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("site_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_report_snapshots");
+
+                    b.HasIndex("CustomerId")
+                        .HasDatabaseName("ix_report_snapshots_customer_id");
+
+                    b.HasIndex("SiteId")
+                        .HasDatabaseName("ix_report_snapshots_site_id");
+
+                    b.HasIndex("ScopeKey", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ix_report_snapshots_scope_key_kind");
+
+                    b.ToTable("report_snapshots", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_report_snapshots_kind", "kind IN ('dashboard', 'user_migration')");
+                        });
+                });
+
             modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>
                 {
                     b.Property<long>("Id")
@@ -792,6 +856,21 @@ namespace AdminPortal.Migrations.Postgres
                     b.Navigation("Author");
 
                     b.Navigation("Site");
+                });
+
+            modelBuilder.Entity("AdminPortal.App.Features.Reports.ReportSnapshot", b =>
+                {
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_report_snapshots_customers_customer_id");
+
+                    b.HasOne("AdminPortal.App.Features.Sites.Site", null)
+                        .WithMany()
+                        .HasForeignKey("SiteId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_report_snapshots_sites_site_id");
                 });
 
             modelBuilder.Entity("AdminPortal.App.Features.Sessions.PortalSession", b =>

@@ -28,6 +28,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<DashboardService>();
+        AdminPortal.App.Features.Reports.ReportsSetup.AddReports(Services, background: false);
         Services.AddScoped<TenantSwitchService>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         authorization = AddAuthorization();

@@ -34,6 +34,7 @@ public sealed class MigrationChartTests : BunitContext, IAsyncLifetime
         Services.AddPortalData(database.Options);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<UserService>();
+        AdminPortal.App.Features.Reports.ReportsSetup.AddReports(Services, background: false);
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Platform admin");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.PlatformAdmin));

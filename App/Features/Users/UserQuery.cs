@@ -56,6 +56,12 @@ public sealed record UserRow(
     DateTime CreatedAt,
     bool IsInvited = false);
 
+/// <summary>One site's users by how they sign in: the part of the migration view that a report snapshot holds.</summary>
+public sealed record SiteMigrationCounts(long SiteId, int LegacyOnly, int Both, int OidcOnly);
+
+/// <summary>A site as the migration view names it.</summary>
+public sealed record MigrationSite(long Id, string Name, string Customer);
+
 /// <summary>One site's users by how they sign in.</summary>
 public sealed record MigrationBucket(string SiteId, string Customer, string Site, int LegacyOnly, int Both, int OidcOnly)
 {
