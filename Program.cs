@@ -1,4 +1,5 @@
 using AdminPortal.App.Auth;
+using AdminPortal.App.CommandLine;
 using AdminPortal.App.Components;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features;
@@ -7,8 +8,14 @@ using AdminPortal.App.Features.Users;
 using AdminPortal.App.Security;
 using MudBlazor.Services;
 
-// `dotnet run -- migrate [--seed-demo-data]` migrates the configured database and exits; anything else serves the portal.
-var builder = WebApplication.CreateBuilder(args.Where(arg => arg.Contains('=')).ToArray());
+// `dotnet run -- --help`: verbs (migrate, seed, schema …) run and exit; without one the portal serves.
+var commandLine = PortalCommandLine.Parse(args);
+if (commandLine.ExitCode is int answered)
+{
+    return answered;
+}
+
+var builder = WebApplication.CreateBuilder(commandLine.HostArguments);
 builder.AddData();
 builder.AddIdentity();
 builder.AddFeatures();
@@ -17,7 +24,7 @@ builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits().WithCircuitLifetime(builder.Configuration);
 
 var app = builder.Build();
-if (await DatabaseCommands.RunCommandLineAsync(app, args) is int exitCode)
+if (await commandLine.RunVerbAsync(app.Services) is int exitCode)
 {
     return exitCode;
 }

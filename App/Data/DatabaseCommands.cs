@@ -1,5 +1,7 @@
 using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AdminPortal.App.Data;
 
@@ -67,66 +69,36 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
     }
 
     /// <summary>
-    /// Runs a command-line mode, if <paramref name="args"/> names one. Returns the process exit code, or null when the
-    /// arguments ask for the web server. Modes: migrate [--seed-demo-data] [--force]; schema status|drift|adopt.
+    /// PostgreSQL only: creates the configured database when it does not exist, if the connection's role may
+    /// (CREATEDB). Returns null when the database is there (or was created), otherwise one line saying why not.
     /// </summary>
-    public static async Task<int?> RunCommandLineAsync(WebApplication app, string[] args)
+    public async Task<string?> EnsureDatabaseExistsAsync(CancellationToken cancellationToken = default)
     {
-        string? mode = args.FirstOrDefault();
-        if (mode is not ("migrate" or "schema" or "seed"))
+        if (options.Provider != DatabaseProvider.Postgres)
         {
             return null;
         }
 
-        await using var scope = app.Services.CreateAsyncScope();
-        if (mode == "seed")
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
         {
-            // seed [--users N]: the demo data if the database is empty, then N generated users (load and benchmark work).
-            var seeder = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
-            var status = await scope.ServiceProvider.GetRequiredService<Features.Schema.SchemaService>().GetStatusAsync();
-            if (!status.UpToDate)
-            {
-                if (!scope.ServiceProvider.GetRequiredService<DatabaseOptions>().ShouldMigrateOnStartup)
-                {
-                    await Console.Error.WriteLineAsync($"seed refused: {status.Pending.Count} migration(s) are pending. Run: dotnet run -- migrate");
-                    return Features.Schema.SchemaService.ExitPending;
-                }
-
-                await seeder.MigrateAsync();
-            }
-
-            await seeder.SeedAsync();
-            int index = Array.IndexOf(args, "--users");
-            if (index > 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out int users) && users > 0)
-            {
-                await scope.ServiceProvider.GetRequiredService<Features.Users.UserDataGenerator>().GenerateAsync(users, Console.Out);
-            }
-
-            return 0;
+            return null;
         }
 
-        if (mode == "schema")
-        {
-            return await Features.Schema.SchemaCommandLine.RunAsync(scope.ServiceProvider, args.Skip(1).ToArray(), Console.Out);
-        }
-
-        var commands = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
+        string name = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString).Database ?? "(none)";
         try
         {
-            await commands.MigrateAsync(force: args.Contains("--force"));
+            await creator.CreateAsync(cancellationToken);
+            logger.LogInformation("Created the PostgreSQL database {Database}.", name);
+            return null;
         }
-        catch (MigrationRefusedException refused)
+        catch (Npgsql.PostgresException refused) when (refused.SqlState is "42501" or "3D000" or "28000")
         {
-            await Console.Error.WriteLineAsync($"migrate refused: {refused.Message}\nRun with --force to migrate anyway.");
-            return Features.Schema.SchemaService.ExitDrift;
+            // 42501: the role lacks CREATEDB; 3D000: the maintenance database it connects through is missing too.
+            return $"the PostgreSQL database \"{name}\" does not exist, and this role cannot create it ({refused.MessageText}). " +
+                "Ask a DBA to run: CREATE DATABASE " + name + " OWNER <this role>;  then run migrate again.";
         }
-
-        if (args.Contains("--seed-demo-data"))
-        {
-            await commands.SeedAsync();
-        }
-
-        return 0;
     }
 }
 
