@@ -66,7 +66,8 @@ public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider cl
         try
         {
             // Whole microseconds, as PostgreSQL stores them: the remembered copy and the database's read the same "as of".
-            DateTime started = new(UtcNow.Ticks - UtcNow.Ticks % 10, DateTimeKind.Utc);
+            long now = UtcNow.Ticks;
+            DateTime started = new(now - now % 10, DateTimeKind.Utc);
             var watch = Stopwatch.StartNew();
             await using var services = scopes.CreateAsyncScope();
             services.ServiceProvider.GetRequiredService<TenantContext>().Use(scope);
