@@ -60,7 +60,8 @@ public class KeyboardBrowserTests(PortalServer server) : IClassFixture<PortalSer
         // Space opens it again; Enter on the focused Cancel would also change nothing, so move to the destructive Lock.
         await page.Keyboard.PressAsync("Space");
         await WaitForFocusAsync(page, "el => el.dataset.confirm === 'cancel'", "Cancel");
-        await page.Keyboard.PressAsync("Tab");
+        // Tab (a few presses at most: the dialog's focus trap has a sentinel) to the destructive Lock.
+        await TabToAsync(page, "el => el.dataset.confirm === 'confirm'", "the dialog's Lock button", max: 4);
         Assert.Equal("Lock", await FocusedTextAsync(page));
         Assert.Equal("true", await page.EvaluateAsync<string>("() => document.activeElement.dataset.destructive"));
         Assert.Contains("mud-button-filled-error", await page.EvaluateAsync<string>("() => document.activeElement.className"));
