@@ -5,6 +5,7 @@ using AdminPortal.App.Data;
 using AdminPortal.App.Features;
 using AdminPortal.App.Features.Audit;
 using AdminPortal.App.Features.Users;
+using AdminPortal.App.Observability;
 using AdminPortal.App.Security;
 using MudBlazor.Services;
 
@@ -16,6 +17,7 @@ if (commandLine.ExitCode is int answered)
 }
 
 var builder = WebApplication.CreateBuilder(commandLine.HostArguments);
+builder.AddObservability();
 builder.AddData();
 builder.AddIdentity();
 builder.AddFeatures();
@@ -35,6 +37,7 @@ await using (var scope = app.Services.CreateAsyncScope())
 }
 
 app.UseProxyForwardedHeaders(); // first: everything after it sees the public scheme, host and client address
+app.UseObservability(); // the Prometheus scrape endpoint, when enabled (loopback callers only)
 app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {

@@ -55,7 +55,7 @@ public sealed record SignInOutcome(ClaimsPrincipal? Principal, SignInDenial? Den
 /// Runs once per sign-in, when the provider's token has been validated: finds the portal user, links a legacy account
 /// on its first OIDC sign-in, counts the sign-in, and builds the principal the cookie will carry.
 /// </summary>
-public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders providers, UserAccessService access, TimeProvider clock, ILogger<SignInService> logger)
+public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders providers, UserAccessService access, TimeProvider clock, ILogger<SignInService> logger, Observability.PortalMetrics? metrics = null)
 {
     public Task<SignInOutcome> SignInAsync(ExternalIdentity identity, CancellationToken cancellationToken = default) =>
         SignInAsync(identity, SessionOrigin.Unknown, cancellationToken);
@@ -67,7 +67,17 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         {
             try
             {
-                return await TrySignInAsync(identity, origin, cancellationToken);
+                var outcome = await TrySignInAsync(identity, origin, cancellationToken);
+                if (outcome.Denial is { } denial)
+                {
+                    metrics?.SignInRefused(identity.Scheme, denial.ToString());
+                }
+                else
+                {
+                    metrics?.SignIn(identity.Scheme);
+                }
+
+                return outcome;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
             {

@@ -179,7 +179,9 @@ public sealed class PortalCommandLine
         var status = new Command("status", "Applied and pending migrations (exit 3 when some are pending)");
         var drift = new Command("drift", "Compare the live schema with the migrations' model (exit 4 on drift)");
         var adopt = new Command("adopt", "Record the migrations as applied on a database whose schema already matches (a baseline)") { dryRun };
-        var schema = new Command("schema", "Inspect or baseline the database schema") { json, status, drift, adopt };
+        var scriptOutput = new Option<FileInfo>("--output", "-o") { Description = "Write the script to this file instead of the console" };
+        var cockroachSql = new Command("cockroach-sql", "Print every migration as one plain script for CockroachDB (Migrations/cockroach.sql); no database needed") { scriptOutput };
+        var schema = new Command("schema", "Inspect or baseline the database schema") { json, status, drift, adopt, cockroachSql };
         root.Subcommands.Add(schema);
 
         migrate.SetAction((result, token) => RunAsync(app, "migrate", services => MigrateAsync(services, result.GetValue(force), result.GetValue(seedDemoData), token)));
@@ -187,6 +189,18 @@ public sealed class PortalCommandLine
         status.SetAction((result, _) => RunAsync(app, "schema status", services => SchemaCommandLine.StatusAsync(services, result.GetValue(json), Console.Out)));
         drift.SetAction((result, _) => RunAsync(app, "schema drift", services => SchemaCommandLine.DriftAsync(services, result.GetValue(json), Console.Out)));
         adopt.SetAction((result, _) => RunAsync(app, "schema adopt", services => SchemaCommandLine.AdoptAsync(services, result.GetValue(json), result.GetValue(dryRun), Console.Out)));
+        cockroachSql.SetAction(async (result, token) =>
+        {
+            string script = CockroachDb.GenerateScript();
+            if (result.GetValue(scriptOutput) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, script, token);
+                return 0;
+            }
+
+            await Console.Out.WriteAsync(script);
+            return 0;
+        });
         return root;
     }
 

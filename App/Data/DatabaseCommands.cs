@@ -49,6 +49,11 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
 
         tenant.Use(TenantScope.System("migrate"));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (options.Provider == DatabaseProvider.Postgres && await CockroachDb.DetectAsync(db, cancellationToken))
+        {
+            logger.LogInformation("The server is CockroachDB: its built-in unique_rowid() is kept, and migrations take no LOCK TABLE.");
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         logger.LogInformation("Applying {Count} migration(s) to the {Provider} database: {Migrations}", pending.Count, options.Provider, pending);
         await db.Database.MigrateAsync(cancellationToken);

@@ -116,6 +116,7 @@ public static class DatabaseSetup
                     builder.AddInterceptors(availability.FailureInterceptor);
                 }
 
+                builder.ReplaceService<IMigrationsSqlGenerator, CockroachAwareMigrationsSqlGenerator>();
                 if (options.SkipMigrationLock)
                 {
                     builder.ReplaceService<IHistoryRepository, UnlockedNpgsqlHistoryRepository>();

@@ -27,7 +27,7 @@ internal sealed class PortalSqliteHistoryRepository(HistoryRepositoryDependencie
     }
 }
 
-/// <summary>migration_status on PostgreSQL: EF's two columns plus applied_at.</summary>
+/// <summary>migration_status on PostgreSQL: EF's two columns plus applied_at. No LOCK TABLE on a detected CockroachDB.</summary>
 internal class PortalNpgsqlHistoryRepository(HistoryRepositoryDependencies dependencies) : NpgsqlHistoryRepository(dependencies)
 {
     protected override void ConfigureTable(EntityTypeBuilder<HistoryRow> history)
@@ -35,6 +35,12 @@ internal class PortalNpgsqlHistoryRepository(HistoryRepositoryDependencies depen
         base.ConfigureTable(history);
         HistoryTable.AddAppliedAt(history);
     }
+
+    public override IMigrationsDatabaseLock AcquireDatabaseLock() =>
+        CockroachDb.IsTarget(Dependencies.CurrentContext.Context) ? new NoMigrationLock(this) : base.AcquireDatabaseLock();
+
+    public override Task<IMigrationsDatabaseLock> AcquireDatabaseLockAsync(CancellationToken cancellationToken = default) =>
+        CockroachDb.IsTarget(Dependencies.CurrentContext.Context) ? Task.FromResult<IMigrationsDatabaseLock>(new NoMigrationLock(this)) : base.AcquireDatabaseLockAsync(cancellationToken);
 }
 
 /// <summary>
@@ -43,20 +49,20 @@ internal class PortalNpgsqlHistoryRepository(HistoryRepositoryDependencies depen
 /// </summary>
 internal sealed class UnlockedNpgsqlHistoryRepository(HistoryRepositoryDependencies dependencies) : PortalNpgsqlHistoryRepository(dependencies)
 {
-    public override IMigrationsDatabaseLock AcquireDatabaseLock() => new NoLock(this);
+    public override IMigrationsDatabaseLock AcquireDatabaseLock() => new NoMigrationLock(this);
 
     public override Task<IMigrationsDatabaseLock> AcquireDatabaseLockAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IMigrationsDatabaseLock>(new NoLock(this));
+        Task.FromResult<IMigrationsDatabaseLock>(new NoMigrationLock(this));
+}
 
-    private sealed class NoLock(IHistoryRepository historyRepository) : IMigrationsDatabaseLock
+internal sealed class NoMigrationLock(IHistoryRepository historyRepository) : IMigrationsDatabaseLock
+{
+    public IHistoryRepository HistoryRepository => historyRepository;
+
+    public void Dispose()
     {
-        public IHistoryRepository HistoryRepository => historyRepository;
-
-        public void Dispose()
-        {
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 #pragma warning restore EF1001

@@ -1,4 +1,5 @@
 ﻿using System;
+using AdminPortal.App.Data;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -13,11 +14,11 @@ namespace AdminPortal.Migrations.Postgres
         {
             // PostgreSQL has no unique_rowid(); define one of CockroachDB's shape (10 µs timestamp << 15 | sequence) so that
             // the id defaults below read as they would on CockroachDB, and interleave with TimeOrderedId's ids.
-            // One statement per operation, no dollar quoting. On CockroachDB, where the function is built in, skip these two.
-            migrationBuilder.Sql("CREATE SEQUENCE IF NOT EXISTS unique_rowid_seq MINVALUE 0 MAXVALUE 32767 CYCLE;");
+            // One statement per operation, no dollar quoting. On CockroachDB, where the function is built in, migrate leaves these two out (CockroachDb.BuiltIn).
+            migrationBuilder.Sql("CREATE SEQUENCE IF NOT EXISTS unique_rowid_seq MINVALUE 0 MAXVALUE 32767 CYCLE;").Annotation(CockroachDb.BuiltIn, true);
             migrationBuilder.Sql(
                 "CREATE OR REPLACE FUNCTION unique_rowid() RETURNS bigint LANGUAGE sql VOLATILE AS " +
-                "'SELECT ((floor(extract(epoch FROM clock_timestamp()) * 100000)::bigint) << 15) | nextval(''unique_rowid_seq'')';");
+                "'SELECT ((floor(extract(epoch FROM clock_timestamp()) * 100000)::bigint) << 15) | nextval(''unique_rowid_seq'')';").Annotation(CockroachDb.BuiltIn, true);
 
             migrationBuilder.CreateTable(
                 name: "audit_log",
@@ -389,8 +390,8 @@ namespace AdminPortal.Migrations.Postgres
             migrationBuilder.DropTable(
                 name: "customers");
 
-            migrationBuilder.Sql("DROP FUNCTION IF EXISTS unique_rowid();");
-            migrationBuilder.Sql("DROP SEQUENCE IF EXISTS unique_rowid_seq;");
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS unique_rowid();").Annotation(CockroachDb.BuiltIn, true);
+            migrationBuilder.Sql("DROP SEQUENCE IF EXISTS unique_rowid_seq;").Annotation(CockroachDb.BuiltIn, true);
         }
     }
 }

@@ -130,7 +130,7 @@ public static class SyncErrors
 }
 
 /// <summary>Processes pending users in batches: each gets synced or failed with the error, audited, and the circuits are told.</summary>
-public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget target, UserSyncNotifier notifier, IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<UserSyncWorker> logger) : BackgroundService
+public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget target, UserSyncNotifier notifier, IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<UserSyncWorker> logger, Observability.PortalMetrics? metrics = null) : BackgroundService
 {
     public const int BatchSize = 50;
 
@@ -194,8 +194,13 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
         {
             // Someone changed one of these users meanwhile: the batch is dropped whole and retried next round.
             logger.LogInformation("A user changed during sync; the batch runs again.");
+            metrics?.Synced("retried", users.Count);
             return 0;
         }
+
+        int synced = users.Count(u => u.SyncStatus == SyncStatus.Synced);
+        metrics?.Synced("synced", synced);
+        metrics?.Synced("failed", users.Count - synced);
 
         notifier.Changed(ids);
         return users.Count;
