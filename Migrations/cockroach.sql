@@ -273,3 +273,31 @@ VALUES ('20261201120357_AddCustomerDomains', '10.0.15');
 
 COMMIT;
 
+START TRANSACTION;
+CREATE TABLE report_snapshots (
+    id bigint NOT NULL DEFAULT (unique_rowid()),
+    scope_key character varying(80) NOT NULL,
+    kind character varying(32) NOT NULL,
+    customer_id bigint,
+    site_id bigint,
+    payload text NOT NULL,
+    computed_at timestamp with time zone NOT NULL,
+    compute_milliseconds integer NOT NULL,
+    refresh_claimed_at timestamp with time zone,
+    CONSTRAINT pk_report_snapshots PRIMARY KEY (id),
+    CONSTRAINT ck_report_snapshots_kind CHECK (kind IN ('dashboard', 'user_migration')),
+    CONSTRAINT fk_report_snapshots_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE,
+    CONSTRAINT fk_report_snapshots_sites_site_id FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_report_snapshots_customer_id ON report_snapshots (customer_id);
+
+CREATE UNIQUE INDEX ix_report_snapshots_scope_key_kind ON report_snapshots (scope_key, kind);
+
+CREATE INDEX ix_report_snapshots_site_id ON report_snapshots (site_id);
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261201135105_AddReportSnapshots', '10.0.15');
+
+COMMIT;
+
