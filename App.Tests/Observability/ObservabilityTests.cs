@@ -31,7 +31,8 @@ public class ObservabilityTests
 
         var page = await server.SignInAsync("Editor · Contoso");
         string metrics = "";
-        for (int attempt = 0; attempt < 40 && !Regex.IsMatch(metrics, @"adminportal_circuits_open\S*\s+[1-9]"); attempt++)
+        // Both the sign-in and the circuit, which a loaded machine can take a while to report.
+        for (int attempt = 0; attempt < 120 && !(Regex.IsMatch(metrics, @"adminportal_circuits_open\S*\s+[1-9]") && metrics.Contains("adminportal_sign_ins_total", StringComparison.Ordinal)); attempt++)
         {
             await Task.Delay(250); // the exporter caches a scrape briefly
             using var response = await client.GetAsync(server.BaseUrl + "/metrics");
@@ -39,8 +40,10 @@ public class ObservabilityTests
             metrics = await response.Content.ReadAsStringAsync();
         }
 
-        Assert.Matches(@"adminportal_sign_ins_total\{[^}]*scheme=""dev-oidc""[^}]*\} 1\b", metrics);
-        Assert.Matches(@"adminportal_circuits_open\S*\s+1\b", metrics);
+        string ours = string.Join("\n", metrics.Split('\n').Where(line => line.StartsWith("adminportal_", StringComparison.Ordinal)));
+        Assert.True(Regex.IsMatch(metrics, @"adminportal_sign_ins_total\{[^}]*scheme=""dev-oidc""[^}]*\} [1-9]"), "The portal's metrics were:\n" + ours);
+        // Other test hosts in this process (browser tests running beside this one) share the meter name, so "at least".
+        Assert.Matches(@"adminportal_circuits_open\S*\s+[1-9]", metrics);
         Assert.Contains("http_server_request_duration_seconds", metrics); // ASP.NET Core's own instruments
         await page.CloseAsync();
     }

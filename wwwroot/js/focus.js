@@ -37,8 +37,15 @@
             }
 
             const started = Date.now();
+            // A dialog opened after this one closed (the same trigger, pressed again) owns the focus from then on.
+            const earlier = new Set(document.querySelectorAll(".mud-dialog-container"));
             const attempt = () => {
                 const active = document.activeElement;
+                const box = active ? active.closest(".mud-dialog-container") : null;
+                if (box && !earlier.has(box)) {
+                    return;
+                }
+
                 const userMovedOn = active && active !== document.body && active !== trigger && !active.closest(dialogSelector);
                 if (!trigger.isConnected || userMovedOn || Date.now() - started > 5000) {
                     return;
