@@ -12,8 +12,8 @@ public static class ConfirmDialogs
         CloseButton = false,
         MaxWidth = MaxWidth.ExtraSmall,
         FullWidth = true,
-        // ConfirmDialog focuses the safe choice itself.
-        DefaultFocus = DefaultFocus.None,
+        // The safe choice, Cancel, is the dialog's first child (ConfirmDialog.razor).
+        DefaultFocus = DefaultFocus.FirstChild,
     };
 
     /// <summary>True only when the person chose <paramref name="confirmText"/>; Cancel, Escape and the backdrop say no.</summary>
