@@ -30,6 +30,7 @@ public static class FeaturesSetup
         builder.Services.AddSingleton<Users.UserSyncWorker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Users.UserSyncWorker>());
         builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();
+        builder.Services.AddScoped<AdminPortal.App.Tenancy.LastingTenantSwitch>();
         builder.Services.AddScoped<People.RoleService>();
         builder.Services.AddScoped<Sessions.SessionListService>();
         builder.Services.AddScoped<ViewAs.ViewAsService>();

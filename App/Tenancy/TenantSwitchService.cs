@@ -20,7 +20,17 @@ public sealed class TenantSwitchService(TenantContext tenant, IServiceScopeFacto
     }
 
     /// <summary>Switches the circuit to a customer (and site), or back to all customers with null; writes a switch_tenant audit entry.</summary>
-    public async Task SwitchAsync(long? customerId, long? siteId, CancellationToken cancellationToken = default)
+    public Task SwitchAsync(long? customerId, long? siteId, CancellationToken cancellationToken = default) =>
+        ApplyAsync(customerId, siteId, audit: true, cancellationToken);
+
+    /// <summary>
+    /// Re-applies a switch this browser already made (its cookie, on a reload or in a new tab), with the same checks
+    /// but without a second audit entry: the switch itself was audited when it was made.
+    /// </summary>
+    public Task RestoreAsync(long customerId, long? siteId, CancellationToken cancellationToken = default) =>
+        ApplyAsync(customerId, siteId, audit: false, cancellationToken);
+
+    private async Task ApplyAsync(long? customerId, long? siteId, bool audit, CancellationToken cancellationToken)
     {
         var before = tenant.Current;
         string label = "All customers";
@@ -38,6 +48,12 @@ public sealed class TenantSwitchService(TenantContext tenant, IServiceScopeFacto
                         ?? throw new KeyNotFoundException("That site does not belong to the customer.");
                     label += " · " + site;
                 }
+            }
+
+            if (!audit)
+            {
+                tenant.SwitchTo(customerId, siteId, label);
+                return;
             }
 
             db.AuditLog.Add(new AuditEntry

@@ -1,0 +1,11 @@
+// This browser's preferences that the server needs at its first render, kept in cookies (a plain script like focus.js).
+// They grant nothing: the server checks each against the signed-in claims (App/Tenancy/LastingTenantSwitch.cs).
+window.adminPortalPreferences = {
+    // A platform admin's tenant switch, for reloads and new tabs; null forgets it. 30 days, this site only.
+    rememberTenant(name, value) {
+        const secure = location.protocol === "https:" ? "; secure" : "";
+        document.cookie = value
+            ? `${name}=${value}; path=/; max-age=2592000; samesite=strict${secure}`
+            : `${name}=; path=/; max-age=0; samesite=strict${secure}`;
+    },
+};
