@@ -301,3 +301,26 @@ VALUES ('20261201135105_AddReportSnapshots', '10.0.15');
 
 COMMIT;
 
+START TRANSACTION;
+ALTER TABLE user_ciam_mappings ADD customer_id bigint NOT NULL DEFAULT 0;
+
+CREATE INDEX ix_user_ciam_mappings_user_id_customer_id ON user_ciam_mappings (user_id, customer_id);
+
+DROP INDEX ix_user_ciam_mappings_user_id;
+
+COMMIT;
+
+UPDATE user_ciam_mappings SET customer_id = (SELECT u.customer_id FROM users u WHERE u.id = user_ciam_mappings.user_id);
+
+START TRANSACTION;
+CREATE INDEX ix_user_ciam_mappings_customer_id ON user_ciam_mappings (customer_id);
+
+CREATE INDEX ix_audit_log_at_id ON audit_log (at DESC, id DESC);
+
+ALTER TABLE user_ciam_mappings ADD CONSTRAINT fk_user_ciam_mappings_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT;
+
+COMMIT;
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261201164318_MappingCustomerIdAndAuditTimeIndex', '10.0.15');
+

@@ -603,3 +603,66 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    ALTER TABLE user_ciam_mappings ADD customer_id bigint NOT NULL DEFAULT 0;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    CREATE INDEX ix_user_ciam_mappings_user_id_customer_id ON user_ciam_mappings (user_id, customer_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    DROP INDEX ix_user_ciam_mappings_user_id;
+    END IF;
+END $EF$;
+COMMIT;
+
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    UPDATE user_ciam_mappings SET customer_id = (SELECT u.customer_id FROM users u WHERE u.id = user_ciam_mappings.user_id);
+    END IF;
+END $EF$;
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    CREATE INDEX ix_user_ciam_mappings_customer_id ON user_ciam_mappings (customer_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    CREATE INDEX ix_audit_log_at_id ON audit_log (at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    ALTER TABLE user_ciam_mappings ADD CONSTRAINT fk_user_ciam_mappings_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT;
+    END IF;
+END $EF$;
+COMMIT;
+
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164318_MappingCustomerIdAndAuditTimeIndex') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201164318_MappingCustomerIdAndAuditTimeIndex', '10.0.15');
+    END IF;
+END $EF$;

@@ -270,7 +270,7 @@ public class SignInServiceTests
         {
             db.CiamSystems.Add(rogue);
             await db.SaveChangesAsync();
-            db.UserCiamMappings.Add(new App.Features.IdentityProviders.UserCiamMapping { UserId = admin.Id, CiamSystemId = rogue.Id, ExternalSubject = "rogue-admin" });
+            db.UserCiamMappings.Add(new App.Features.IdentityProviders.UserCiamMapping { UserId = admin.Id, CustomerId = admin.CustomerId, CiamSystemId = rogue.Id, ExternalSubject = "rogue-admin" });
             return await db.SaveChangesAsync();
         });
 

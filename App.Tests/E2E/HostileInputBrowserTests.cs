@@ -110,7 +110,7 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
                 Authority = JavaScriptUrl, ClientId = Script, Scopes = "openid " + Svg, IsEnabled = true, CreatedAt = now,
             };
             db.CiamSystems.AddRange(provider, broken);
-            db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = users[0].Id, CiamSystemId = provider.Id, ExternalSubject = Subject, CreatedAt = now });
+            db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = users[0].Id, CustomerId = users[0].CustomerId, CiamSystemId = provider.Id, ExternalSubject = Subject, CreatedAt = now });
 
             var author = await db.Users.SingleAsync(u => u.CustomerId == contoso.Id && u.PortalRole == PortalRole.Editor);
             var post = new Post { Id = TimeOrderedId.Next(), SiteId = news.Id, AuthorId = author.Id, Title = PostTitle, Slug = "hostile-post", Content = PostContent, CreatedAt = now };

@@ -75,7 +75,7 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
             };
             db.Users.Add(user);
             await db.SaveChangesAsync();
-            db.UserCiamMappings.Add(new UserCiamMapping { UserId = user.Id, CiamSystemId = provider.Id, ExternalSubject = $"dev-legacy-{user.Id}" });
+            db.UserCiamMappings.Add(new UserCiamMapping { UserId = user.Id, CustomerId = user.CustomerId, CiamSystemId = provider.Id, ExternalSubject = $"dev-legacy-{user.Id}" });
             await db.SaveChangesAsync();
             return user;
         });

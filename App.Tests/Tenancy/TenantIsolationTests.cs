@@ -147,7 +147,7 @@ public class TenantIsolationTests
 
         await using (var context = await database.ContextAsync(TenantScope.ForCustomer(contoso)))
         {
-            context.Db.UserCiamMappings.Add(new UserCiamMapping { UserId = foreignUser, CiamSystemId = ownProvider, ExternalSubject = "planted" });
+            context.Db.UserCiamMappings.Add(new UserCiamMapping { UserId = foreignUser, CustomerId = contoso, CiamSystemId = ownProvider, ExternalSubject = "planted" });
             await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.Db.SaveChangesAsync());
         }
 
@@ -198,7 +198,7 @@ public class TenantIsolationTests
 
         await using (var context = await database.ContextAsync(TenantScope.ForCustomer(contoso)))
         {
-            context.Db.UserCiamMappings.Add(new UserCiamMapping { UserId = contosoUser, CiamSystemId = fabrikamProvider, ExternalSubject = "borrowed" });
+            context.Db.UserCiamMappings.Add(new UserCiamMapping { UserId = contosoUser, CustomerId = contoso, CiamSystemId = fabrikamProvider, ExternalSubject = "borrowed" });
             await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.Db.SaveChangesAsync());
         }
 

@@ -206,7 +206,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
         if (mapping is null)
         {
             // The legacy → OIDC migration step: audited as link_identity, with how the account was found.
-            mapping = new UserCiamMapping { UserId = user.Id, CiamSystemId = system.Id, ExternalSubject = identity.Subject };
+            mapping = new UserCiamMapping { UserId = user.Id, CustomerId = user.CustomerId, CiamSystemId = system.Id, ExternalSubject = identity.Subject };
             db.UserCiamMappings.Add(mapping);
             db.SetAuditAction(mapping, $"link_identity_by_{linkedBy}");
             if (user.OidcSubject is null)

@@ -132,7 +132,7 @@ public static class DemoData
                 string subject = $"{customer.Slug}-{i:D4}";
                 user.OidcIssuer = provider.Authority;
                 user.OidcSubject = subject;
-                db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = user.Id, CiamSystemId = provider.Id, ExternalSubject = subject, LastLoginAt = user.LastLoginAt, CreatedAt = Ago(60) });
+                db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = user.Id, CustomerId = user.CustomerId, CiamSystemId = provider.Id, ExternalSubject = subject, LastLoginAt = user.LastLoginAt, CreatedAt = Ago(60) });
             }
 
             if (logins > 0 && i % 4 != 3)
@@ -213,7 +213,7 @@ public static class DemoData
         {
             user.PortalRole = role;
             string subject = $"dev-{SnakeCaseEnumConverter.ToText(role).Replace('_', '-')}-{customers.Single(c => c.Id == user.CustomerId).Slug}";
-            db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = user.Id, CiamSystemId = devProvider.Id, ExternalSubject = subject, CreatedAt = now.AddDays(-1) });
+            db.UserCiamMappings.Add(new UserCiamMapping { Id = TimeOrderedId.Next(), UserId = user.Id, CustomerId = user.CustomerId, CiamSystemId = devProvider.Id, ExternalSubject = subject, CreatedAt = now.AddDays(-1) });
         }
 
         foreach (var customer in customers)

@@ -74,7 +74,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
             .HasQueryFilter(SoftDeleteFilter, p => p.DeletedAt == null);
         // Platform-wide providers (no customer) are visible, read-only, to every tenant.
         modelBuilder.Entity<CiamSystem>().HasQueryFilter(TenantFilter, c => TenantAllCustomers || (TenantCustomerId != null && (c.CustomerId == null || c.CustomerId == TenantCustomerId)));
-        modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || m.User!.CustomerId == TenantCustomerId);
+        modelBuilder.Entity<UserCiamMapping>().HasQueryFilter(TenantFilter, m => TenantAllCustomers || (TenantCustomerId != null && m.CustomerId == TenantCustomerId));
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
         modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
         modelBuilder.Entity<CustomerDomain>().HasQueryFilter(TenantFilter, d => TenantAllCustomers || (TenantCustomerId != null && d.CustomerId == TenantCustomerId));
@@ -121,7 +121,15 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         }
 
         auditActions.Clear();
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var changedTypes = changed.Select(e => e.Metadata.ClrType).Distinct().ToList();
+        int saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        // After the commit: a grid's remembered count (RememberedCount) of these types is recomputed on its next page.
+        foreach (var type in changedTypes)
+        {
+            RememberedCount.NoteChange(type);
+        }
+
+        return saved;
     }
 
     /// <summary>
@@ -205,7 +213,6 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
                     Features.Reports.ReportSnapshot => (long?)values[nameof(Features.Reports.ReportSnapshot.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
-                    UserCiamMapping => userOwners.TryGetValue((long)values[nameof(UserCiamMapping.UserId)]!, out long c) ? c : Refuse(entry),
                     Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey => throw new InvalidOperationException("The Data Protection key ring is written only through DataProtectionKeyContext."),
                     _ => throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} has no tenant rule: add one to PortalDbContext."),
                 };
@@ -237,7 +244,9 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                 (User, _) => siteOwners.TryGetValue((long)current[nameof(User.SiteId)]!, out long siteOwner) && siteOwner == owner,
                 (Post, _) => current[nameof(Post.AuthorId)] is not long author || (userOwners.TryGetValue(author, out long authorOwner) && authorOwner == owner),
                 (PortalSession, _) => userOwners.TryGetValue((long)current[nameof(PortalSession.UserId)]!, out long sessionOwner) && sessionOwner == owner,
-                (UserCiamMapping, _) => systemOwners.TryGetValue((long)current[nameof(UserCiamMapping.CiamSystemId)]!, out long? systemOwner) && (systemOwner is null || systemOwner == owner),
+                // A mapping's own customer_id must be its user's: the Tenant filter trusts it.
+                (UserCiamMapping, _) => userOwners.TryGetValue((long)current[nameof(UserCiamMapping.UserId)]!, out long mappingUserOwner) && mappingUserOwner == owner
+                    && systemOwners.TryGetValue((long)current[nameof(UserCiamMapping.CiamSystemId)]!, out long? systemOwner) && (systemOwner is null || systemOwner == owner),
                 _ => true,
             };
             if (!consistent)

@@ -300,7 +300,7 @@ public class InvitationServiceTests
         // An admin linked a subject by hand before the person ever signed in.
         await QueryAsync(database, db =>
         {
-            db.UserCiamMappings.Add(new UserCiamMapping { UserId = id, CiamSystemId = contosoProvider, ExternalSubject = "hand-linked" });
+            db.UserCiamMappings.Add(new UserCiamMapping { UserId = id, CustomerId = tenants.Contoso, CiamSystemId = contosoProvider, ExternalSubject = "hand-linked" });
             return db.SaveChangesAsync();
         });
 

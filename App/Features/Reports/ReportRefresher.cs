@@ -24,6 +24,7 @@ public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider cl
 {
     private readonly ConcurrentDictionary<(string Key, ReportKind Kind), Lazy<Task<ReportSnapshot>>> running = new();
     private readonly ConcurrentDictionary<(string Key, ReportKind Kind), ReportSnapshot> remembered = new();
+    private readonly ConcurrentDictionary<(string Key, ReportKind Kind), DateTime> lastRead = new();
 
     /// <summary>Older than this, a snapshot is recomputed: in the background, and when a page reads it.</summary>
     public TimeSpan MaxAge => Setting("Reports:MaxAge", TimeSpan.FromMinutes(5));
@@ -57,6 +58,30 @@ public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider cl
 
     /// <summary>What this process last read or computed for a scope: the outage fallback.</summary>
     public ReportSnapshot? Remembered(string key, ReportKind kind) => remembered.GetValueOrDefault((key, kind));
+
+    /// <summary>
+    /// Notes that a page of this process read a scope's report. The background keeps only such scopes fresh: a scope
+    /// nobody has looked at for <see cref="RecentlyReadWithin"/> costs nothing until somebody does again.
+    /// </summary>
+    internal void NoteRead(string key, ReportKind kind) => lastRead[(key, kind)] = UtcNow;
+
+    /// <summary>Twice <see cref="MaxAge"/>: a scope read within this time is kept fresh in the background.</summary>
+    public TimeSpan RecentlyReadWithin => MaxAge * 2;
+
+    /// <summary>The scopes read within <see cref="RecentlyReadWithin"/>; older reads are forgotten on the way.</summary>
+    public IReadOnlyCollection<(string Key, ReportKind Kind)> RecentlyRead()
+    {
+        DateTime since = UtcNow - RecentlyReadWithin;
+        foreach (var (scope, at) in lastRead)
+        {
+            if (at < since)
+            {
+                lastRead.TryRemove(new KeyValuePair<(string, ReportKind), DateTime>(scope, at));
+            }
+        }
+
+        return lastRead.Where(r => r.Value >= since).Select(r => r.Key).ToList();
+    }
 
     internal void Remember(ReportSnapshot snapshot) =>
         remembered.AddOrUpdate((snapshot.ScopeKey, snapshot.Kind), snapshot, (_, known) => known.ComputedAt > snapshot.ComputedAt ? known : snapshot);

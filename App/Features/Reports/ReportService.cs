@@ -59,6 +59,7 @@ public sealed class ReportService(IDbContextFactory<PortalDbContext> factory, Te
             return (null, false);
         }
 
+        refresher.NoteRead(key, kind);
         try
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);

@@ -10,6 +10,9 @@ namespace AdminPortal.App.Features.Users;
 /// </summary>
 public sealed class UserService(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
 {
+    // Scoped, so one per circuit: the users grid's page turns with an unchanged filter skip the count.
+    private readonly RememberedCount rememberedCount = new(clock, typeof(User), typeof(IdentityProviders.UserCiamMapping), typeof(Sites.Site));
+
     /// <summary>The grid's page size cap; the kernel's, kept here for callers that read it from the users grid.</summary>
     public const int MaxPageSize = GridPage.MaxSize;
 
@@ -57,7 +60,14 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
                 u.Legacy && u.Oidc ? AuthKind.Both : u.Oidc ? AuthKind.Oidc : AuthKind.LegacyOnly,
                 u.LoginCount, u.LastLoginAt, u.SyncStatus, u.IsActive, u.IsLocked, u.CreatedAt, u.Invited),
             cancellationToken);
-        return withCount ? page with { Total = await CappedCount.CountAsync(filtered, cancellationToken) } : page;
+        if (!withCount)
+        {
+            return page;
+        }
+
+        // The sort and direction do not change how many rows match; everything else in the filter does.
+        var key = (db.Tenant, filter with { Sort = UserSort.Name, Descending = false });
+        return page with { Total = await rememberedCount.GetAsync(key, () => CappedCount.CountAsync(filtered, cancellationToken)) };
     }
 
     /// <summary>What the grid reads of a user: the row's columns, no more.</summary>

@@ -184,12 +184,13 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        // The user's customer from the filtered set: another tenant's user is "not found", and the mapping gets the user's tenant.
+        if (await db.Users.Where(u => u.Id == userId).Select(u => (long?)u.CustomerId).FirstOrDefaultAsync(cancellationToken) is not long customerId)
         {
             return ChangeResult.Missing();
         }
 
-        var mapping = new UserCiamMapping { UserId = userId, CiamSystemId = systemId, ExternalSubject = subject };
+        var mapping = new UserCiamMapping { UserId = userId, CustomerId = customerId, CiamSystemId = systemId, ExternalSubject = subject };
         db.UserCiamMappings.Add(mapping);
         db.SetAuditAction(mapping, "link_identity");
         try
