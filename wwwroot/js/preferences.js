@@ -9,3 +9,12 @@ window.adminPortalPreferences = {
             : `${name}=; path=/; max-age=0; samesite=strict${secure}`;
     },
 };
+
+// The browser's time zone, for times shown in it (App/Components/Shared/ViewerTimeZone.cs). Written on every page
+// load, before the circuit starts, so the next request's prerender has it too.
+(() => {
+    let zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch { }
+    const secure = location.protocol === "https:" ? "; secure" : "";
+    document.cookie = `portal_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax${secure}`;
+})();

@@ -99,19 +99,28 @@ public static class GridCells
         builder.CloseElement();
     };
 
-    /// <summary>What <see cref="RelativeTime"/> shows ("3 days ago", the exact UTC time on hover), without a component.</summary>
+    /// <summary>
+    /// What <see cref="RelativeTime"/> shows ("3 days ago", and under it the time in the viewer's zone; UTC too on
+    /// hover), without a component.
+    /// </summary>
     public static RenderFragment Time(DateTime? at, string never = "never") => builder =>
     {
         builder.OpenElement(0, "span");
         if (at is { } value)
         {
-            builder.AddAttribute(1, "title", $"{value:yyyy-MM-dd HH:mm:ss} UTC");
-            builder.AddContent(2, RelativeTime.Describe(value));
+            var zone = ViewerTimeZone.Current;
+            builder.AddAttribute(1, "class", "relative-time");
+            builder.AddAttribute(2, "title", zone.Describe(value));
+            builder.AddContent(3, RelativeTime.Describe(value));
+            builder.OpenElement(4, "span");
+            builder.AddAttribute(5, "class", "absolute-time");
+            builder.AddContent(6, zone.Format(value));
+            builder.CloseElement();
         }
         else
         {
-            builder.AddAttribute(3, "class", "mud-text-secondary");
-            builder.AddContent(4, never);
+            builder.AddAttribute(7, "class", "mud-text-secondary");
+            builder.AddContent(8, never);
         }
 
         builder.CloseElement();
