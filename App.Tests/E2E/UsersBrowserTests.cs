@@ -23,8 +23,8 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("user-total")).ToBeVisibleAsync();
-        await page.GetByLabel("Sync", new() { Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Failed" }).ClickAsync();
+        // The filter is the browser's own select (FilterSelect): choose as a person would, by its visible text.
+        await page.GetByLabel("Sync", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Failed" });
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sync=Failed"));
         // The sync worker settles the seeded pending users right after start-up; count once it has.
         for (int wait = 0; wait < 100 && await QueryAsync(db => db.Users.AnyAsync(u => u.SyncStatus == SyncStatus.Pending)); wait++)
@@ -94,8 +94,8 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Expect(page.GetByTestId("user-total")).ToHaveTextAsync($"{locked} users");
 
-        await page.GetByLabel("Bulk action", new() { Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Unlock" }).ClickAsync();
+        // The bulk action is the browser's own select (FilterSelect): choose it by its visible text.
+        await page.GetByLabel("Bulk action", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Unlock" });
         await page.GetByRole(AriaRole.Radio, new() { Name = "All matching the filter" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
         await Expect(page.GetByTestId("bulk-preview")).ToHaveTextAsync($"This will unlock {locked} users.");

@@ -23,8 +23,8 @@ public class UsersBulkSafeguardsBrowserTests(PortalServer server) : IClassFixtur
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Expect(page.GetByTestId("user-total")).ToBeVisibleAsync();
 
-        await page.GetByLabel("Bulk action", new() { Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Lock", Exact = true }).ClickAsync();
+        // The bulk action is the browser's own select (FilterSelect): choose it by its visible text.
+        await page.GetByLabel("Bulk action", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Lock" });
         await page.GetByRole(AriaRole.Radio, new() { Name = "All matching the filter" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
 

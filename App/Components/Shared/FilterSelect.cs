@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Rendering;
+
+namespace AdminPortal.App.Components.Shared;
+
+/// <summary>
+/// A filter's choice as the browser's own <c>select</c>, with its <c>label</c>, drawn like a dense outlined MudSelect.
+/// A MudSelect is about a dozen components (input control, input, adornment icon, popover, list, and one MudSelectItem
+/// per choice rendered even while it is closed), and each component costs a circuit about 5 KB; the users grid's five
+/// filter selects were about 60 of its components (docs/performance.md). The native element also brings the keyboard
+/// for free: Tab to it, arrows or the first letter to choose, Alt+Down or Space to open the list.
+/// </summary>
+public static class FilterSelect
+{
+    /// <summary>The choices as one markup frame: their texts are HTML-encoded here, so a site's name is only ever text.</summary>
+    public static MarkupString Options(IEnumerable<(string Value, string Text)> choices, string? selected)
+    {
+        var html = new StringBuilder();
+        foreach (var (value, text) in choices)
+        {
+            html.Append("<option value=\"").Append(WebUtility.HtmlEncode(value)).Append('"');
+            if (value == (selected ?? ""))
+            {
+                // The selectedness comes with the options: they are replaced, not diffed, when the choice changes.
+                html.Append(" selected");
+            }
+
+            html.Append('>').Append(WebUtility.HtmlEncode(text)).Append("</option>");
+        }
+
+        return new MarkupString(html.ToString());
+    }
+
+    private static string ArrowAndBorder(string label) =>
+        """<div class="mud-input-adornment mud-input-adornment-end" aria-hidden="true"><svg class="mud-icon-root mud-icon-default mud-svg-icon mud-icon-size-medium mud-input-adornment-icon" focusable="false" viewBox="0 0 24 24" aria-hidden="true" role="img"><path d="M0 0h24v24H0z" fill="none"/><path d="M7 10l5 5 5-5z"/></svg></div>"""
+        + $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""";
+
+    /// <summary>
+    /// A labelled select; <paramref name="changed"/> gets the chosen value ("" for the first, "any", choice).
+    /// <paramref name="id"/> ties the label to the select, so it must be unique on the page.
+    /// </summary>
+    public static RenderFragment Render(object receiver, string id, string label, MarkupString options, Action<string> changed, string style, bool disabled = false) => builder =>
+    {
+        builder.OpenElement(0, "div");
+        builder.AddAttribute(1, "class", disabled ? "mud-input-control mud-input-control-margin-dense mud-input-outlined-with-label filter-select mud-disabled" : "mud-input-control mud-input-control-margin-dense mud-input-outlined-with-label filter-select");
+        builder.AddAttribute(2, "style", style);
+        builder.OpenElement(3, "div");
+        builder.AddAttribute(4, "class", "mud-input-control-input-container");
+        builder.OpenElement(5, "div");
+        builder.AddAttribute(6, "class", disabled ? "mud-input mud-input-outlined mud-input-outlined-with-label mud-input-adorned-end mud-input-margin-dense mud-shrink mud-typography-subtitle1 mud-input-sizing-fixed mud-disabled" : "mud-input mud-input-outlined mud-input-outlined-with-label mud-input-adorned-end mud-input-margin-dense mud-shrink mud-typography-subtitle1 mud-input-sizing-fixed");
+        builder.OpenElement(7, "select");
+        builder.AddAttribute(8, "id", id);
+        builder.AddAttribute(9, "class", "mud-input-slot mud-input-root mud-input-root-outlined mud-input-root-adorned-end mud-input-root-margin-dense");
+        builder.AddAttribute(10, "onchange", EventCallback.Factory.Create<ChangeEventArgs>(receiver, e => changed(e.Value as string ?? "")));
+        builder.AddAttribute(11, "disabled", disabled);
+        builder.AddContent(12, options);
+        builder.CloseElement();
+        // MudSelect's arrow and its outlined border with the notch for the label, as MudSelect renders them.
+        builder.AddMarkupContent(13, ArrowAndBorder(label));
+        builder.CloseElement();
+        builder.OpenElement(14, "label");
+        builder.AddAttribute(15, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
+        builder.AddAttribute(16, "for", id);
+        builder.AddContent(17, label);
+        builder.CloseElement();
+        builder.CloseElement();
+        builder.CloseElement();
+    };
+}
