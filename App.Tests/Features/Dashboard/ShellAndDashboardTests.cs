@@ -30,6 +30,7 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Services.AddScoped<DashboardService>();
         AdminPortal.App.Features.Reports.ReportsSetup.AddReports(Services, background: false);
         Services.AddScoped<TenantSwitchService>();
+        Services.AddScoped<LastingTenantSwitch>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         authorization = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", true));

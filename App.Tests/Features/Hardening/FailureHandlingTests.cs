@@ -83,6 +83,7 @@ public sealed class FailureHandlingTests : BunitContext, IAsyncLifetime
         Services.AddScoped<IDbContextFactory<PortalDbContext>, SwitchableFactory>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<TenantSwitchService>();
+        Services.AddScoped<LastingTenantSwitch>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         Services.AddScoped<TenantAdminService>();
         Services.AddScoped<PostQueries>();

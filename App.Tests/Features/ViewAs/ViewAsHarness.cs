@@ -55,6 +55,7 @@ public sealed class ViewAsHarness : IAsyncDisposable
         services.AddScoped<PostBulkService>();
         services.AddScoped<PostQueries>();
         services.AddScoped<TenantSwitchService>();
+        services.AddScoped<LastingTenantSwitch>();
         return new ViewAsHarness(database, services.BuildServiceProvider());
     }
 
