@@ -31,8 +31,8 @@ public class ReportBackgroundScopeTests
         }
 
         await Task.Delay(300);
-        // MaxAge 250 ms, so every snapshot is stale, and "recently read" is within 500 ms.
-        await using var instance = For(database, maxAge: "00:00:00.250");
+        // MaxAge 250 ms, so every snapshot is stale, and "recently read" is within 500 ms (the default, twice MaxAge).
+        await using var instance = For(database, maxAge: "00:00:00.250", recentlyRead: "00:00:00.500");
         var background = instance.GetRequiredService<ReportBackgroundRefresh>();
         Assert.Equal(0, await background.RunOnceAsync());
 

@@ -11,7 +11,8 @@ namespace AdminPortal.Tests.Features.Reports;
 /// <summary>One portal instance's report services over a test database (a second call: a second instance).</summary>
 public static class ReportTestServices
 {
-    public static ServiceProvider For(DatabaseOptions database, string maxAge = "00:05:00")
+    /// <param name="recentlyRead">Reports:RecentlyReadWithin: longer than any test, unless a test is about it.</param>
+    public static ServiceProvider For(DatabaseOptions database, string maxAge = "00:05:00", string recentlyRead = "00:10:00")
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -19,6 +20,7 @@ public static class ReportTestServices
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reports:MaxAge"] = maxAge,
+            ["Reports:RecentlyReadWithin"] = recentlyRead,
             // The tests refresh right after a change; the rate limit has a test of its own.
             ["Reports:MinRefreshInterval"] = "00:00:00",
         }).Build());
@@ -27,7 +29,7 @@ public static class ReportTestServices
         return services.BuildServiceProvider();
     }
 
-    public static ServiceProvider For(TestDatabase database, string maxAge = "00:05:00") => For(database.Options, maxAge);
+    public static ServiceProvider For(TestDatabase database, string maxAge = "00:05:00", string recentlyRead = "00:10:00") => For(database.Options, maxAge, recentlyRead);
 
     /// <summary>Runs <paramref name="action"/> in a circuit-like scope whose tenant is <paramref name="tenant"/>.</summary>
     public static async Task<T> As<T>(IServiceProvider services, TenantScope tenant, Func<IServiceProvider, Task<T>> action)

@@ -65,8 +65,8 @@ public sealed class ReportRefresher(IServiceScopeFactory scopes, TimeProvider cl
     /// </summary>
     internal void NoteRead(string key, ReportKind kind) => lastRead[(key, kind)] = UtcNow;
 
-    /// <summary>Twice <see cref="MaxAge"/>: a scope read within this time is kept fresh in the background.</summary>
-    public TimeSpan RecentlyReadWithin => MaxAge * 2;
+    /// <summary>A scope read within this time (by default twice <see cref="MaxAge"/>) is kept fresh in the background.</summary>
+    public TimeSpan RecentlyReadWithin => Setting("Reports:RecentlyReadWithin", MaxAge * 2);
 
     /// <summary>The scopes read within <see cref="RecentlyReadWithin"/>; older reads are forgotten on the way.</summary>
     public IReadOnlyCollection<(string Key, ReportKind Kind)> RecentlyRead()
