@@ -1,4 +1,6 @@
 using AdminPortal.App.Data;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -149,5 +151,39 @@ public class TenantSwitchBrowserTests(PortalServer server) : IClassFixture<Porta
         await Expect(page.GetByTestId("tenant-scope")).ToContainTextAsync("Contoso Media");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("tenant-scope-phone.png") });
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task NarrowedScopeAndNotice_LightAndDark_HaveNoSeriousAxeViolations()
+    {
+        long contoso = await CustomerIdAsync("contoso");
+        var page = await server.SignInAsync("Platform admin");
+        var found = new List<string>();
+        foreach (bool dark in new[] { false, true })
+        {
+            await page.EvaluateAsync("dark => localStorage.setItem('adminportal.dark-mode', dark ? 'true' : 'false')", dark);
+            // The chip over the users grid (relative times with local ones under them), then a refused address's notice.
+            foreach (string path in new[] { $"/users?customer={contoso}", "/?customer=not-an-id" })
+            {
+                await page.GotoAsync(server.BaseUrl + path);
+                await WaitForCircuitAsync(page);
+                await page.Locator($"[data-theme={(dark ? "dark" : "light")}]").WaitForAsync();
+                await Expect(page.GetByTestId("tenant-scope")).ToBeVisibleAsync();
+                await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 }).First).ToBeVisibleAsync();
+                await page.WaitForTimeoutAsync(dark ? 400 : 100);
+                var result = await page.RunAxe(new AxeRunOptions
+                {
+                    RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+                    ResultTypes = [ResultType.Violations],
+                });
+                found.AddRange(result.Violations.Where(v => v.Impact is "critical" or "serious")
+                    .SelectMany(v => v.Nodes.Select(n => $"[{(dark ? "dark" : "light")} {path}] {v.Id} at {n.Target}")));
+            }
+
+            await Expect(page.GetByTestId("tenant-notice")).ToContainTextAsync("not valid");
+        }
+
+        await page.Context.CloseAsync();
+        Assert.True(found.Count == 0, string.Join("\n", found));
     }
 }
