@@ -200,4 +200,95 @@ public class PostLifecycleTests
         Assert.Contains("<h1", html);
         Assert.DoesNotContain(forbidden, html, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Theory, BothProviders]
+    public async Task DiscardSession_AfterAutosaves_PutsBackThePostAsOpenedAndIsAudited(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (site, customer) = await SiteAsync(database);
+        await using var scope = database.Scope(TenantScope.ForCustomer(customer, "editor@contoso.example", PortalRoles.Editor, site));
+        var posts = Service(scope, TimeProvider.System);
+        var (_, idText) = await posts.CreateDraftAsync(site, new PostEdit { Title = "Opened title", Content = "Opened **content**" });
+        long id = long.Parse(idText!);
+        var opened = await PostAsync(database, id);
+        var session = new PostEdit { Title = opened.Title, Slug = opened.Slug, Content = opened.Content, Version = opened.Version };
+        var start = session.Clone();
+
+        // Two autosaves of this editing session.
+        session.Content = "Autosaved once";
+        Assert.True((await posts.SaveAsync(id, session)).Succeeded);
+        session.Title = "Autosaved <script>alert(1)</script> title";
+        session.Content = new string('x', Post.MaxContentLength);
+        Assert.True((await posts.SaveAsync(id, session)).Succeeded);
+
+        var discarded = await posts.DiscardSessionAsync(id, start, session.Version);
+
+        Assert.True(discarded.Succeeded);
+        var after = await PostAsync(database, id);
+        Assert.Equal((opened.Title, opened.Slug, opened.Content, PostStatus.Draft), (after.Title, after.Slug, after.Content, after.Status));
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(1, await context.Db.AuditLog.CountAsync(a => a.EntityId == id && a.Action == "discard_changes"));
+    }
+
+    [Theory, BothProviders]
+    public async Task DiscardSession_SomeoneElseSavedMeanwhile_IsAConflictAndOverwritesNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (site, customer) = await SiteAsync(database);
+        await using var scope = database.Scope(TenantScope.ForCustomer(customer, "editor@contoso.example", PortalRoles.Editor, site));
+        var posts = Service(scope, TimeProvider.System);
+        var (_, idText) = await posts.CreateDraftAsync(site, new PostEdit { Title = "Shared", Content = "Start" });
+        long id = long.Parse(idText!);
+        var opened = await PostAsync(database, id);
+        var mine = new PostEdit { Title = opened.Title, Slug = opened.Slug, Content = "Mine, autosaved", Version = opened.Version };
+        var start = new PostEdit { Title = opened.Title, Slug = opened.Slug, Content = opened.Content, Version = opened.Version };
+        Assert.True((await posts.SaveAsync(id, mine)).Succeeded);
+        var theirs = new PostEdit { Title = "Shared", Slug = opened.Slug, Content = "Theirs, saved later", Version = mine.Version };
+        Assert.True((await posts.SaveAsync(id, theirs)).Succeeded);
+
+        var discarded = await posts.DiscardSessionAsync(id, start, mine.Version);
+
+        Assert.False(discarded.Succeeded);
+        Assert.NotNull(discarded.Conflict);
+        Assert.Equal("Theirs, saved later", (await PostAsync(database, id)).Content);
+    }
+
+    [Theory, BothProviders]
+    public async Task DiscardSession_OfADraftThisSessionCreated_RemovesIt_ButNeverAPublishedPostOrAnotherTenants(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (site, customer) = await SiteAsync(database);
+        long foreign;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            foreign = await context.Db.Posts.Where(p => p.Site!.CustomerId != customer).Select(p => p.Id).FirstAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(customer, "editor@contoso.example", PortalRoles.Editor, site));
+        var posts = Service(scope, TimeProvider.System);
+        var (_, idText) = await posts.CreateDraftAsync(site, new PostEdit { Title = "Autosaved new post", Content = "" });
+        long id = long.Parse(idText!);
+        long version = (await PostAsync(database, id)).Version;
+
+        Assert.True((await posts.DiscardSessionAsync(id, null, version)).Succeeded);
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            Assert.False(await context.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).AnyAsync(p => p.Id == id));
+            Assert.Equal(1, await context.Db.AuditLog.CountAsync(a => a.EntityId == id && a.Action == "discard_draft"));
+        }
+
+        var (_, publishedText) = await posts.CreateDraftAsync(site, new PostEdit { Title = "Published meanwhile", Content = "" });
+        long published = long.Parse(publishedText!);
+        Assert.True((await posts.PublishAsync(published)).Succeeded);
+        var refused = await posts.DiscardSessionAsync(published, null, (await PostAsync(database, published)).Version);
+        Assert.Equal("The post is no longer a draft: it stays.", refused.Errors["Action"]);
+        Assert.Equal(PostStatus.Published, (await PostAsync(database, published)).Status);
+
+        // Another tenant's post id: not found, and untouched.
+        var foreignBefore = await PostAsync(database, foreign);
+        Assert.True((await posts.DiscardSessionAsync(foreign, null, foreignBefore.Version)).NotFound);
+        Assert.True((await posts.DiscardSessionAsync(foreign, new PostEdit { Title = "Hijacked", Content = "x" }, foreignBefore.Version)).NotFound);
+        var foreignAfter = await PostAsync(database, foreign);
+        Assert.Equal((foreignBefore.Title, foreignBefore.Content, foreignBefore.Version), (foreignAfter.Title, foreignAfter.Content, foreignAfter.Version));
+    }
 }

@@ -87,4 +87,22 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
         await using var check = await database.ContextAsync(TenantScope.System());
         Assert.StartsWith("# Autosaved", await check.Db.Posts.Where(p => p.Id == id).Select(p => p.Content).SingleAsync());
     }
+
+    [Fact]
+    public void Grid_TrashTabWithASelection_OffersOnlyRestoreAndPreselectsNothing()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/posts?tab=Trash");
+        var grid = Render<PostsPage>();
+        grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-post-id]")), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
+
+        grid.Find("tr[data-post-id] input[type=checkbox]").Change(true);
+
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
+        var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<PostBulkAction>>().Instance;
+        Assert.Null(bar.Action);
+        Assert.Equal([PostBulkAction.Restore], bar.Actions);
+        Assert.True(bar.OnSelection);
+        Assert.Equal("Choose an action first.", grid.Find("[data-testid=bulk-hint]").TextContent.Trim());
+    }
 }

@@ -59,10 +59,18 @@ public class UserBulkServiceTests
         await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
         var bulk = Service(database, scope);
         var target = new BulkTarget(new UserFilter(SyncStatus: SyncStatus.Failed), null);
-        int failedElsewhere;
+        int failedElsewhere, unlinked;
         await using (var before = await database.ContextAsync(TenantScope.System()))
         {
             failedElsewhere = await before.Db.Users.CountAsync(u => u.CustomerId != contoso && u.SyncStatus == SyncStatus.Failed);
+            // A retry needs a linked, enabled provider: enable Contoso's, and count those it still leaves alone.
+            foreach (var system in await before.Db.CiamSystems.ToListAsync())
+            {
+                system.IsEnabled = true;
+            }
+
+            await before.Db.SaveChangesAsync();
+            unlinked = await before.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed && !before.Db.UserCiamMappings.Any(m => m.UserId == u.Id));
         }
 
         int preview = await bulk.PreviewAsync(BulkAction.RetrySync, target);
@@ -71,8 +79,40 @@ public class UserBulkServiceTests
         Assert.True(preview > 3);
         Assert.Equal((preview, preview, false), (outcome.Done, outcome.Total, outcome.Cancelled));
         await using var context = await database.ContextAsync(TenantScope.System());
-        Assert.Equal(0, await context.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed));
+        Assert.Equal(unlinked, await context.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed));
         Assert.Equal(failedElsewhere, await context.Db.Users.CountAsync(u => u.CustomerId != contoso && u.SyncStatus == SyncStatus.Failed));
+    }
+
+    [Theory, BothProviders]
+    public async Task RetrySync_UsersWithoutALinkedEnabledProvider_AreLeftOut(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        long contoso = await CustomerAsync(database, "contoso");
+        List<long> retriable;
+        int failed;
+        await using (var before = await database.ContextAsync(TenantScope.System()))
+        {
+            var db = before.Db;
+            failed = await db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed);
+            retriable = await db.Users.Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed && db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystem!.IsEnabled))
+                .Select(u => u.Id).ToListAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso));
+        var bulk = Service(database, scope);
+        var target = new BulkTarget(new UserFilter(SyncStatus: SyncStatus.Failed), null);
+
+        int preview = await bulk.PreviewAsync(BulkAction.RetrySync, target);
+        var outcome = await bulk.RunAsync(BulkAction.RetrySync, target);
+
+        // The seed's own providers are disabled: only the people linked to the development provider can be retried.
+        Assert.NotEmpty(retriable);
+        Assert.True(failed > retriable.Count);
+        Assert.Equal(retriable.Count, preview);
+        Assert.Equal(retriable.Count, outcome.Done);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(retriable.Count, await context.Db.Users.CountAsync(u => retriable.Contains(u.Id) && u.SyncStatus == SyncStatus.Pending));
+        Assert.Equal(failed - retriable.Count, await context.Db.Users.CountAsync(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed));
     }
 
     [Theory, BothProviders]

@@ -44,7 +44,9 @@ public class UserSupportServiceTests
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
         var (contoso, _) = await CustomersAsync(database);
-        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.RefreshTokenHash != null && !u.IsLocked && u.SyncStatus == SyncStatus.Failed));
+        // A retry needs a linked, enabled provider (SyncReadiness): the seeded OIDC users are linked to Contoso's, disabled.
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.RefreshTokenHash != null && !u.IsLocked && u.SyncStatus == SyncStatus.Failed && u.OidcSubject != null));
+        await EnableProviderAsync(database, "Contoso Entra ID");
         await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "support@contoso.example", PortalRoles.Support));
         var service = Service(database, scope);
 
@@ -65,6 +67,63 @@ public class UserSupportServiceTests
         {
             Assert.Equal(1, await AuditCountAsync(database, target.Id, action));
         }
+    }
+
+    private static async Task EnableProviderAsync(TestDatabase database, string name, bool enabled = true)
+    {
+        await using var context = await database.ContextAsync(TenantScope.System());
+        var system = await context.Db.CiamSystems.SingleAsync(c => c.Name == name);
+        system.IsEnabled = enabled;
+        await context.Db.SaveChangesAsync();
+    }
+
+    [Theory, BothProviders]
+    public async Task RetrySync_NoLinkedOrOnlyADisabledProvider_IsRefusedWithWhatToDoAndChangesNothing(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        long unlinked, disabledOnly;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var db = context.Db;
+            unlinked = await db.Users.Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed && !db.UserCiamMappings.Any(m => m.UserId == u.Id))
+                .OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
+            disabledOnly = await db.Users.Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed
+                    && db.UserCiamMappings.Any(m => m.UserId == u.Id) && !db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystem!.IsEnabled))
+                .OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "support@contoso.example", PortalRoles.Support));
+        var service = Service(database, scope);
+
+        var notLinked = await service.RetrySyncAsync(unlinked);
+        var disabled = await service.RetrySyncAsync(disabledOnly);
+
+        Assert.False(notLinked.Succeeded || notLinked.NotFound);
+        Assert.Equal(SyncReadiness.NotLinked, notLinked.Errors["Action"]);
+        Assert.False(disabled.Succeeded || disabled.NotFound);
+        Assert.Equal("This user's identity provider (Contoso Entra ID) is disabled, so a sync would fail again. Enable the provider, or link the user to an enabled one, first.", disabled.Errors["Action"]);
+        foreach (long id in new[] { unlinked, disabledOnly })
+        {
+            Assert.Equal(SyncStatus.Failed, (await UserAsync(database, q => q.Where(u => u.Id == id))).SyncStatus);
+            Assert.Equal(0, await AuditCountAsync(database, id, "retry_sync"));
+        }
+
+        // The same call works once the provider is enabled; the unlinked user still has nothing to sync against.
+        await EnableProviderAsync(database, "Contoso Entra ID");
+        Assert.True((await service.RetrySyncAsync(disabledOnly)).Succeeded);
+        Assert.Equal(SyncStatus.Pending, (await UserAsync(database, q => q.Where(u => u.Id == disabledOnly))).SyncStatus);
+        Assert.Equal(SyncReadiness.NotLinked, (await service.RetrySyncAsync(unlinked)).Errors["Action"]);
+        Assert.Equal(1, await AuditCountAsync(database, disabledOnly, "retry_sync"));
+    }
+
+    [Fact]
+    public void Blocker_Links_ExplainsOnlyWhatStandsInTheWay()
+    {
+        Assert.Equal(SyncReadiness.NotLinked, SyncReadiness.Blocker([]));
+        Assert.Null(SyncReadiness.Blocker([("A", false), ("B", true)]));
+        Assert.Equal(SyncReadiness.ProvidersDisabled(["<b>B</b>", "A"]), SyncReadiness.Blocker([("A", false), ("<b>B</b>", false), ("A", false)]));
+        Assert.Contains("(<b>B</b>, A)", SyncReadiness.ProvidersDisabled(["<b>B</b>", "A", "A"]));
     }
 
     [Theory, BothProviders]

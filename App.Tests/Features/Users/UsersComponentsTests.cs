@@ -18,6 +18,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
 {
     private TestDatabase database = null!;
     private long contoso;
+    private BunitAuthorizationContext authorization = null!;
 
     public async Task InitializeAsync()
     {
@@ -44,7 +45,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddScoped<AdminPortal.App.Features.Invitations.InvitationService>();
-        var authorization = AddAuthorization();
+        authorization = AddAuthorization();
         authorization.SetAuthorized("Support agent");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.Support), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
         authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.Support)).Select(p => p.Key).ToArray());
@@ -144,5 +145,87 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         var detail = Render<UserDetailPage>(parameters => parameters.Add(p => p.Id, foreign.ToString()));
 
         detail.WaitForAssertion(() => Assert.NotNull(detail.Find("[data-testid=user-not-found]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Detail_FailedSyncWithOnlyADisabledProvider_OffersNoRetryAndSaysWhatToDo()
+    {
+        long userId;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var db = context.Db;
+            userId = await db.Users.Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed
+                    && db.UserCiamMappings.Any(m => m.UserId == u.Id) && !db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystem!.IsEnabled))
+                .OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
+            // A provider name is tenant text: it must show as text, never as markup.
+            var provider = await db.CiamSystems.SingleAsync(c => c.Name == "Contoso Entra ID");
+            provider.Name = "<img src=x onerror=alert(1)> Entra";
+            await db.SaveChangesAsync();
+        }
+
+        var detail = Render<UserDetailPage>(parameters => parameters.Add(p => p.Id, userId.ToString()));
+
+        detail.WaitForAssertion(() => Assert.Equal("Failed", detail.Find("[data-testid=sync-status]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(detail.FindAll("button"), b => b.TextContent.Trim() == "Retry sync");
+        var blocker = detail.Find("[data-testid=sync-blocker]");
+        Assert.Contains("This user's identity provider (<img src=x onerror=alert(1)> Entra) is disabled", blocker.TextContent);
+        Assert.Empty(blocker.QuerySelectorAll("img"));
+        // Support cannot manage providers: no link they could not follow.
+        Assert.Empty(blocker.QuerySelectorAll("a"));
+    }
+
+    [Fact]
+    public async Task Detail_FailedSyncWithoutAnyProvider_SaysToLinkOne_AndAnAdminGetsTheProvidersLink()
+    {
+        long userId;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var db = context.Db;
+            userId = await db.Users.Where(u => u.CustomerId == contoso && u.SyncStatus == SyncStatus.Failed && !db.UserCiamMappings.Any(m => m.UserId == u.Id))
+                .OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
+        }
+
+        authorization.SetAuthorized("Customer admin");
+        authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.CustomerAdmin), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
+        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.CustomerAdmin)).Select(p => p.Key).ToArray());
+        var detail = Render<UserDetailPage>(parameters => parameters.Add(p => p.Id, userId.ToString()));
+
+        detail.WaitForAssertion(() => Assert.Equal("Failed", detail.Find("[data-testid=sync-status]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(detail.FindAll("button"), b => b.TextContent.Trim() == "Retry sync");
+        var blocker = detail.Find("[data-testid=sync-blocker]");
+        Assert.Contains(SyncReadiness.NotLinked, blocker.TextContent);
+        Assert.Equal("/identity-providers", blocker.QuerySelector("a")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Grid_BulkBar_HiddenUntilASelection_ThenScopedToItWithNoActionChosen()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-user-id]")), TimeSpan.FromSeconds(10));
+
+        Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
+        grid.Find("tr[data-user-id] input[type=checkbox]").Change(true);
+
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
+        var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<BulkAction>>().Instance;
+        Assert.Null(bar.Action);
+        Assert.True(bar.OnSelection);
+        Assert.Equal(1, bar.SelectedCount);
+        Assert.False(bar.FilterActive);
+        Assert.Equal("Choose an action first.", grid.Find("[data-testid=bulk-hint]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Grid_BulkBar_WithAFilterAndNoSelection_ShowsAllMatchingTheFilter()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users?state=Locked");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")), TimeSpan.FromSeconds(10));
+
+        var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<BulkAction>>().Instance;
+        Assert.True(bar.FilterActive);
+        Assert.False(bar.OnSelection);
+        Assert.Null(bar.Action);
     }
 }

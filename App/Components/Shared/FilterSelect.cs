@@ -41,7 +41,14 @@ public static class FilterSelect
     /// A labelled select; <paramref name="changed"/> gets the chosen value ("" for the first, "any", choice).
     /// <paramref name="id"/> ties the label to the select, so it must be unique on the page.
     /// </summary>
-    public static RenderFragment Render(object receiver, string id, string label, MarkupString options, Action<string> changed, string style, bool disabled = false) => builder =>
+    public static RenderFragment Render(object receiver, string id, string label, MarkupString options, Action<string> changed, string style, bool disabled = false) =>
+        Render(receiver, id, label, options, EventCallback.Factory.Create<ChangeEventArgs>(receiver, e => changed(e.Value as string ?? "")), style, disabled);
+
+    /// <summary>As above, for a change handler that awaits (its failures reach the error boundary).</summary>
+    public static RenderFragment Render(object receiver, string id, string label, MarkupString options, Func<string, Task> changed, string style, bool disabled = false) =>
+        Render(receiver, id, label, options, EventCallback.Factory.Create<ChangeEventArgs>(receiver, e => changed(e.Value as string ?? "")), style, disabled);
+
+    private static RenderFragment Render(object receiver, string id, string label, MarkupString options, EventCallback<ChangeEventArgs> onChange, string style, bool disabled) => builder =>
     {
         builder.OpenElement(0, "div");
         builder.AddAttribute(1, "class", disabled ? "mud-input-control mud-input-control-margin-dense mud-input-outlined-with-label filter-select mud-disabled" : "mud-input-control mud-input-control-margin-dense mud-input-outlined-with-label filter-select");
@@ -53,7 +60,7 @@ public static class FilterSelect
         builder.OpenElement(7, "select");
         builder.AddAttribute(8, "id", id);
         builder.AddAttribute(9, "class", "mud-input-slot mud-input-root mud-input-root-outlined mud-input-root-adorned-end mud-input-root-margin-dense");
-        builder.AddAttribute(10, "onchange", EventCallback.Factory.Create<ChangeEventArgs>(receiver, e => changed(e.Value as string ?? "")));
+        builder.AddAttribute(10, "onchange", onChange);
         builder.AddAttribute(11, "disabled", disabled);
         builder.AddContent(12, options);
         builder.CloseElement();

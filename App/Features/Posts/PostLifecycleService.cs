@@ -79,6 +79,48 @@ public sealed class PostLifecycleService(IDbContextFactory<PortalDbContext> fact
         return result;
     }
 
+    /// <summary>
+    /// "Leave without saving" after autosaves: puts back the post as it was when the editor opened it
+    /// (<paramref name="opened"/>), or, for a draft this editing session created (<paramref name="opened"/> null),
+    /// removes it again. Only while the row is still at <paramref name="sessionVersion"/>, the version this session last
+    /// saved: a save by anyone else since is a conflict, never overwritten.
+    /// </summary>
+    public async Task<ChangeResult> DiscardSessionAsync(long id, PostEdit? opened, long sessionVersion, CancellationToken cancellationToken = default)
+    {
+        if (opened is not null && Validate(opened) is { } invalid)
+        {
+            return invalid;
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var post = await db.Posts.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (post is null)
+        {
+            return ChangeResult.Missing();
+        }
+
+        db.Entry(post).Property(p => p.Version).OriginalValue = sessionVersion;
+        if (opened is null)
+        {
+            if (post.Status != PostStatus.Draft)
+            {
+                return ChangeResult.Invalid("Action", "The post is no longer a draft: it stays.");
+            }
+
+            db.Posts.Remove(post);
+            db.SetAuditAction(post, "discard_draft");
+        }
+        else
+        {
+            post.Title = opened.Title.Trim();
+            post.Slug = SlugOf(opened);
+            post.Content = opened.Content;
+            db.SetAuditAction(post, "discard_changes");
+        }
+
+        return await SaveAsync(db, post, cancellationToken);
+    }
+
     public Task<ChangeResult> PublishAsync(long id, CancellationToken cancellationToken = default) =>
         TransitionAsync(id, "publish", post =>
         {

@@ -133,7 +133,8 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
         {
             BulkAction.Lock => query.Where(u => !u.IsLocked),
             BulkAction.Unlock => query.Where(u => u.IsLocked),
-            BulkAction.RetrySync => query.Where(u => u.SyncStatus == SyncStatus.Failed),
+            // Without a linked, enabled provider a retry fails the same way again (SyncReadiness): those are left out.
+            BulkAction.RetrySync => query.Where(u => u.SyncStatus == SyncStatus.Failed && db.UserCiamMappings.Any(m => m.UserId == u.Id && m.CiamSystem!.IsEnabled)),
             _ => query,
         };
     }

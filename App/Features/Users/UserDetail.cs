@@ -2,7 +2,7 @@ using AdminPortal.App.Features.IdentityProviders;
 
 namespace AdminPortal.App.Features.Users;
 
-public sealed record IdentityLink(string MappingId, string ProviderId, string ProviderName, CiamProviderType ProviderType, string Subject, DateTime? LastLoginAt, DateTime LinkedAt);
+public sealed record IdentityLink(string MappingId, string ProviderId, string ProviderName, CiamProviderType ProviderType, string Subject, DateTime? LastLoginAt, DateTime LinkedAt, bool ProviderEnabled = true);
 
 public sealed record AuditLine(DateTime At, string Actor, string Action, string? Changes);
 

@@ -24,12 +24,12 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         var identities = await db.UserCiamMappings.AsNoTracking().Where(m => m.UserId == id).OrderBy(m => m.CreatedAt)
-            .Select(m => new { m.Id, m.CiamSystemId, m.CiamSystem!.Name, m.CiamSystem.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt })
+            .Select(m => new { m.Id, m.CiamSystemId, m.CiamSystem!.Name, m.CiamSystem.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt, m.CiamSystem.IsEnabled })
             .ToListAsync(cancellationToken);
         return new UserDetail(
             Text(user.Id), user.DisplayName, user.Email, Text(user.SiteId), user.Site!.Name, user.IsActive, user.IsLocked, user.Version,
             user.PasswordHash is not null, user.AzureObjectId, user.AzureTenantId,
-            identities.Select(m => new IdentityLink(Text(m.Id), Text(m.CiamSystemId), m.Name, m.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt)).ToList(),
+            identities.Select(m => new IdentityLink(Text(m.Id), Text(m.CiamSystemId), m.Name, m.ProviderType, m.ExternalSubject, m.LastLoginAt, m.CreatedAt, m.IsEnabled)).ToList(),
             user.LoginCount, user.LastLoginAt, user.TokenExpiresAt, user.TokensRevokedAt, user.RefreshTokenHash is not null,
             user.SyncStatus, user.LastSyncedAt, user.LastSyncError, user.CreatedAt, user.UpdatedAt);
     }
@@ -157,9 +157,26 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             return null;
         }, cancellationToken, locked ? SessionEndReason.Locked : null, locked ? GuardedAction.Lock : null);
 
-    /// <summary>failed → pending; the sync worker picks it up.</summary>
-    public Task<ChangeResult> RetrySyncAsync(long id, CancellationToken cancellationToken = default) =>
-        ChangeAsync(id, "retry_sync", user =>
+    /// <summary>failed → pending; the sync worker picks it up. Refused without a linked, enabled provider (SyncReadiness).</summary>
+    public async Task<ChangeResult> RetrySyncAsync(long id, CancellationToken cancellationToken = default)
+    {
+        // The page offers no Retry then; this refuses the call itself, so a tampered or stale event changes nothing.
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await db.Users.AnyAsync(u => u.Id == id, cancellationToken))
+            {
+                return ChangeResult.Missing();
+            }
+
+            var links = await db.UserCiamMappings.AsNoTracking().Where(m => m.UserId == id)
+                .Select(m => new { m.CiamSystem!.Name, m.CiamSystem.IsEnabled }).ToListAsync(cancellationToken);
+            if (SyncReadiness.Blocker(links.Select(l => (l.Name, l.IsEnabled)).ToList()) is { } blocker)
+            {
+                return ChangeResult.Invalid("Action", blocker);
+            }
+        }
+
+        return await ChangeAsync(id, "retry_sync", user =>
         {
             if (user.SyncStatus != SyncStatus.Failed)
             {
@@ -169,6 +186,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             user.SyncStatus = SyncStatus.Pending;
             return null;
         }, cancellationToken);
+    }
 
     public async Task<ChangeResult> LinkIdentityAsync(long userId, string providerId, string subject, CancellationToken cancellationToken = default)
     {
