@@ -46,8 +46,7 @@ public class BulkBarBrowserTests(PortalServer server) : IClassFixture<PortalServ
         await Expect(page.GetByTestId("bulk-hint")).ToHaveTextAsync("Choose an action first.");
         await Expect(bar.GetByRole(AriaRole.Radio, new() { Name = "All matching the filter" })).ToBeCheckedAsync();
 
-        await page.GetByLabel("Bulk action", new() { Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Lock", Exact = true }).ClickAsync();
+        await page.GetByLabel("Bulk action", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Lock" });
         await Expect(page.GetByTestId("bulk-hint")).ToHaveTextAsync("Preview first: it shows how many this changes.");
         await bar.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
         await Expect(page.GetByTestId("bulk-preview")).ToHaveTextAsync("This will lock 1,001 users.");
