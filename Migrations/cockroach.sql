@@ -301,3 +301,11 @@ VALUES ('20261201135105_AddReportSnapshots', '10.0.15');
 
 COMMIT;
 
+START TRANSACTION;
+ALTER TABLE audit_log ADD entity_label character varying(200);
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261201164516_AddAuditEntityLabel', '10.0.15');
+
+COMMIT;
+

@@ -603,3 +603,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164516_AddAuditEntityLabel') THEN
+    ALTER TABLE audit_log ADD entity_label character varying(200);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164516_AddAuditEntityLabel') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201164516_AddAuditEntityLabel', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
