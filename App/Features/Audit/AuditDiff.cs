@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace AdminPortal.App.Features.Audit;
@@ -58,7 +59,7 @@ public static class AuditDiff
 
             if (total > MaxFields)
             {
-                lines.Add(new AuditChange("", null, $"… and {total - MaxFields} more fields", false));
+                lines.Add(new AuditChange("", null, string.Create(CultureInfo.InvariantCulture, $"… and {total - MaxFields:N0} more fields"), false));
             }
 
             return lines;
@@ -78,5 +79,5 @@ public static class AuditDiff
     };
 
     public static string Cut(string value) =>
-        value.Length <= MaxValueLength ? value : $"{value[..MaxValueLength]}… ({value.Length - MaxValueLength:N0} more characters)";
+        value.Length <= MaxValueLength ? value : string.Create(CultureInfo.InvariantCulture, $"{value[..MaxValueLength]}… ({value.Length - MaxValueLength:N0} more characters)");
 }
