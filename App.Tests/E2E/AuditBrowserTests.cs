@@ -1,3 +1,5 @@
+using AdminPortal.App.Features.Audit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -21,6 +23,58 @@ public class AuditBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("action=sign_in"));
         await Expect(page.Locator("[data-audit-id] td:nth-child(5)").Filter(new() { HasNotText = "sign in" })).ToHaveCountAsync(0);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("audit.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AuditPage_HostileAndHugeEntries_ShowNamesLinksAndDiffsAsText()
+    {
+        const string hostile = "<img src=x onerror=\"window.__pwned=1\">";
+        long userId = 0;
+        await server.QueryAsync(async db =>
+        {
+            long fabrikam = await db.Customers.Where(c => c.Slug == "fabrikam").Select(c => c.Id).SingleAsync();
+            userId = await db.Users.Where(u => u.CustomerId == fabrikam).OrderBy(u => u.Email).Select(u => u.Id).FirstAsync();
+            var at = DateTime.UtcNow.AddMinutes(5);
+            db.AuditLog.AddRange(
+                new AuditEntry { At = at, Actor = "user-sync", CustomerId = fabrikam, EntityType = "User", EntityId = userId, EntityLabel = hostile, Action = "updated",
+                    Changes = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { [hostile] = new { old = hostile, @new = "<b>bold</b>" } }) },
+                new AuditEntry { At = at.AddSeconds(-1), Actor = "user-sync", CustomerId = fabrikam, EntityType = "User", EntityId = userId, Action = "updated",
+                    Changes = System.Text.Json.JsonSerializer.Serialize(new { last_sync_error = new { old = (string?)null, @new = new string('y', 5 * 1024 * 1024) } }) });
+            return await db.SaveChangesAsync();
+        });
+
+        var page = await server.SignInAsync("Customer admin · Fabrikam");
+        await page.GotoAsync(server.BaseUrl + "/audit");
+        var rows = page.Locator("[data-audit-id]");
+        await Expect(rows.First).ToBeVisibleAsync();
+
+        // The hostile name and change are text: no element came of them, and the name links to the user.
+        var first = rows.First;
+        await Expect(first.Locator("td.audit-entity a")).ToHaveTextAsync(hostile);
+        await Expect(first.Locator("td.audit-entity a")).ToHaveAttributeAsync("href", $"/users/{userId}");
+        await Expect(first.Locator(".audit-changes li")).ToHaveTextAsync($"{hostile}: {hostile} → <b>bold</b>");
+        await Expect(first.Locator("td").Nth(1)).ToHaveTextAsync("System (user-sync)");
+        Assert.Equal(0, await page.Locator("[data-audit-id] img, [data-audit-id] b").CountAsync());
+        Assert.False(await page.EvaluateAsync<bool>("() => window.__pwned === 1"));
+
+        // The 5 MB value is cut to a line; the page stays light.
+        var huge = rows.Nth(1).Locator(".audit-changes li");
+        await Expect(huge).ToContainTextAsync("more characters)");
+        Assert.True((await huge.InnerTextAsync()).Length < 400);
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.outerHTML.length") < 1_000_000);
+
+        // Seeded entries read by name, not id; people and jobs in one format.
+        var entities = await page.Locator("[data-audit-id] td.audit-entity").AllInnerTextsAsync();
+        Assert.DoesNotContain(entities, e => System.Text.RegularExpressions.Regex.IsMatch(e, @"^\d+$"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("audit-readable.png"), FullPage = true });
+
+        await first.Locator("td.audit-entity a").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/users/{userId}$"));
+        var history = page.GetByRole(AriaRole.Region, new() { Name = "History" });
+        await Expect(history.Locator(".audit-changes").First).ToBeVisibleAsync();
+        Assert.DoesNotContain("{\"", await history.InnerTextAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("user-history.png"), FullPage = true });
         await page.CloseAsync();
     }
 

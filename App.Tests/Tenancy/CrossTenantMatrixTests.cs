@@ -432,4 +432,50 @@ public partial class CrossTenantMatrixTests
             Assert.False(await system.Db.AuditLog.AnyAsync(a => a.EntityType == nameof(CustomerDomain) && a.Action != "created"));
         }
     }
+
+    [Theory, BothProviders]
+    public async Task AuditPage_EntriesAboutForeignRows_NameThemButNeitherLinkNorLookThemUp(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        long contoso, fabrikam;
+        User foreignUser;
+        var foreign = new Dictionary<string, long>();
+        await using (var system = await database.ContextAsync(TenantScope.System()))
+        {
+            var ids = await system.Db.Customers.ToDictionaryAsync(c => c.Slug, c => c.Id);
+            (contoso, fabrikam) = (ids["contoso"], ids["fabrikam"]);
+            foreignUser = await system.Db.Users.AsNoTracking().FirstAsync(u => u.CustomerId == fabrikam);
+            var domain = new CustomerDomain { CustomerId = fabrikam, Domain = "fabrikam.example" };
+            system.Db.CustomerDomains.Add(domain);
+            await system.Db.SaveChangesAsync();
+            foreign[nameof(User)] = foreignUser.Id;
+            foreign[nameof(Post)] = await system.Db.Posts.Where(p => p.Site!.CustomerId == fabrikam).Select(p => p.Id).FirstAsync();
+            foreign[nameof(CiamSystem)] = await system.Db.CiamSystems.Where(c => c.CustomerId == fabrikam).Select(c => c.Id).FirstAsync();
+            foreign[nameof(Customer)] = fabrikam;
+            foreign[nameof(CustomerDomain)] = domain.Id;
+            // Tampered entries in Contoso's log that point at Fabrikam's rows, one written by a Fabrikam user's id.
+            foreach (var (type, id) in foreign)
+            {
+                system.Db.AuditLog.Add(new AuditEntry { At = DateTime.UtcNow.AddMinutes(1), Actor = "Someone", ActorUserId = foreignUser.Id, CustomerId = contoso, EntityType = type, EntityId = id, EntityLabel = "as written", Action = "updated" });
+            }
+
+            await system.Db.SaveChangesAsync();
+        }
+
+        await using var services = database.Scope(TenantScope.ForCustomer(contoso, "customer-admin", PortalRoles.CustomerAdmin));
+        var rows = (await new AuditService(services.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>()).GetPageAsync(new AuditFilter(), new PageRequest(Size: 500))).Rows;
+        Assert.All(rows, r => Assert.Equal("Contoso Media", r.Customer));
+        foreach (var (type, id) in foreign)
+        {
+            var row = Assert.Single(rows, r => r.EntityType == type && r.EntityId == id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Null(row.EntityHref);
+            Assert.Equal("as written", row.EntityLabel);
+            // The actor's row is another tenant's: the stored name only, never their email.
+            Assert.Equal("Someone", row.ActorLabel);
+        }
+
+        // The seeded sign-ins are about Contoso's own users: those do link.
+        Assert.Contains(rows, r => r.EntityHref is { } href && href.StartsWith("/users/", StringComparison.Ordinal));
+        Assert.DoesNotContain(rows, r => r.ActorLabel.Contains(foreignUser.Email, StringComparison.OrdinalIgnoreCase));
+    }
 }

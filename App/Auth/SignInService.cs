@@ -198,6 +198,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
                 CustomerId = user.CustomerId,
                 EntityType = nameof(User),
                 EntityId = user.Id,
+                EntityLabel = Features.Audit.AuditLabels.For(user),
                 Action = Features.Audit.AuditActions.InvitationAccepted,
                 Changes = System.Text.Json.JsonSerializer.Serialize(new { scheme = identity.Scheme, email = user.Email, role = user.PortalRole?.ToString() }),
             });
@@ -260,6 +261,7 @@ public sealed class SignInService(IServiceScopeFactory scopes, SignInProviders p
             CustomerId = customerId,
             EntityType = "SignIn",
             EntityId = userId ?? 0,
+            EntityLabel = Features.Audit.AuditLabels.Clip(identity.Email),
             Action = Features.Audit.AuditActions.SignInRefused,
             // The email is the identity the person claimed: what an admin searches for when someone says "I can't get in".
             Changes = System.Text.Json.JsonSerializer.Serialize(new { reason = denial.ToString(), scheme = identity.Scheme, email = identity.Email }),

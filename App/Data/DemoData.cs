@@ -187,7 +187,7 @@ public static class DemoData
             var times = Enumerable.Range(0, earlier).Select(_ => Ago(random.NextDouble() * 30)).Append(user.LastLoginAt!.Value);
             foreach (var at in times)
             {
-                db.AuditLog.Add(new AuditEntry { Id = TimeOrderedId.Next(), At = at, Actor = user.Email, ActorUserId = user.Id, CustomerId = user.CustomerId, EntityType = nameof(User), EntityId = user.Id, Action = AuditActions.SignIn });
+                db.AuditLog.Add(new AuditEntry { Id = TimeOrderedId.Next(), At = at, Actor = user.Email, ActorUserId = user.Id, CustomerId = user.CustomerId, EntityType = nameof(User), EntityId = user.Id, EntityLabel = AuditLabels.For(user), Action = AuditActions.SignIn });
             }
         }
 

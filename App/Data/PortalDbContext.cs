@@ -344,6 +344,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
             CustomerId = customerId,
             EntityType = entry.Metadata.ClrType.Name,
             EntityId = (long)entry.Property(nameof(IHasId.Id)).CurrentValue!,
+            EntityLabel = AuditLabels.For(entry.Entity),
             Action = action,
             Changes = changes.Count == 0 ? null : JsonSerializer.Serialize(changes),
         };

@@ -64,6 +64,7 @@ public sealed class TenantSwitchService(TenantContext tenant, IServiceScopeFacto
                 CustomerId = customerId,
                 EntityType = "Tenant",
                 EntityId = customerId ?? 0,
+                EntityLabel = AuditLabels.Clip(label),
                 Action = "switch_tenant",
                 Changes = System.Text.Json.JsonSerializer.Serialize(new
                 {

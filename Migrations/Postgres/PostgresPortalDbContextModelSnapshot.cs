@@ -62,6 +62,11 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("entity_id");
 
+                    b.Property<string>("EntityLabel")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("entity_label");
+
                     b.Property<string>("EntityType")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -56,6 +56,11 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("entity_id");
 
+                    b.Property<string>("EntityLabel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_label");
+
                     b.Property<string>("EntityType")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -118,7 +118,7 @@ public class SchemaServiceTests
             await using var context = await database.ContextAsync(TenantScope.System());
             var indexes = await context.Db.Database.SqlQueryRaw<string>("SELECT sql AS \"Value\" FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL").ToListAsync();
             await context.Db.Database.ExecuteSqlRawAsync(
-                "CREATE TABLE audit_log_new (id INTEGER NOT NULL CONSTRAINT pk_audit_log PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, actor_user_id INTEGER NULL, customer_id INTEGER NULL, entity_type TEXT NOT NULL, entity_id INTEGER NOT NULL, action TEXT NOT NULL, changes BLOB NULL)");
+                "CREATE TABLE audit_log_new (id INTEGER NOT NULL CONSTRAINT pk_audit_log PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, actor_user_id INTEGER NULL, customer_id INTEGER NULL, entity_type TEXT NOT NULL, entity_id INTEGER NOT NULL, action TEXT NOT NULL, changes BLOB NULL, entity_label TEXT NULL)");
             await context.Db.Database.ExecuteSqlRawAsync("INSERT INTO audit_log_new SELECT * FROM audit_log");
             await context.Db.Database.ExecuteSqlRawAsync("DROP TABLE audit_log");
             await context.Db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_log_new RENAME TO audit_log");

@@ -17,6 +17,11 @@ public class AuditEntry : IHasId
     public long? CustomerId { get; set; }
     public string EntityType { get; set; } = "";
     public long EntityId { get; set; }
+    /// <summary>
+    /// The entity's name when the entry was written (<see cref="AuditLabels.For"/>), so the log reads the same after a
+    /// rename or a delete. Null on entries written before it existed: the page then reads the name from the changes.
+    /// </summary>
+    public string? EntityLabel { get; set; }
     /// <summary>created, updated, deleted, or a domain verb such as sign_in, publish, revoke_tokens.</summary>
     public string Action { get; set; } = "";
     /// <summary>JSON object: field → { "old": …, "new": … }. Secret fields appear only as "changed".</summary>
@@ -30,6 +35,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         entity.ToTable("audit_log");
         entity.Property(a => a.Actor).HasMaxLength(320);
         entity.Property(a => a.EntityType).HasMaxLength(64);
+        entity.Property(a => a.EntityLabel).HasMaxLength(AuditLabels.MaxLabelLength);
         entity.Property(a => a.Action).HasMaxLength(64);
         entity.HasIndex(a => new { a.CustomerId, a.At, a.Id }).IsDescending(false, true, true);
         // The platform admin's audit grid reads every customer newest first: without this it sorts the whole log.

@@ -44,14 +44,15 @@ public static class AuditExport
     {
         // Formula-safe: a name such as =HYPERLINK(…) reaches the spreadsheet as text.
         await using var csv = new SpreadsheetSafeCsvWriter(output);
-        await csv.WriteRecordAsync(["id", "at", "actor", "customer_id", "entity_type", "entity_id", "action", "changes"], cancellationToken);
+        await csv.WriteRecordAsync(["id", "at", "actor", "customer_id", "entity_type", "entity_id", "entity_label", "action", "changes"], cancellationToken);
         int written = 0;
         await foreach (var entry in AuditService.Filter(db, filter).OrderByDescending(a => a.At).ThenByDescending(a => a.Id).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             await csv.WriteRecordAsync(
             [
                 entry.Id.ToString(CultureInfo.InvariantCulture), entry.At.ToString("O"), entry.Actor, entry.CustomerId?.ToString(CultureInfo.InvariantCulture) ?? "",
-                entry.EntityType, entry.EntityId.ToString(CultureInfo.InvariantCulture), entry.Action, entry.Changes ?? "",
+                entry.EntityType, entry.EntityId.ToString(CultureInfo.InvariantCulture),
+                AuditService.EntityLabel(entry.EntityType, entry.EntityId, entry.EntityLabel, entry.Changes), entry.Action, entry.Changes ?? "",
             ], cancellationToken);
             if (++written % 1000 == 0)
             {

@@ -1,12 +1,19 @@
 using System.Globalization;
 using AdminPortal.App.Data;
+using AdminPortal.App.Features.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Features.Audit;
 
 public sealed record AuditFilter(string? Actor = null, string? EntityType = null, string? Action = null, DateTime? FromUtc = null, DateTime? ToUtc = null);
 
-public sealed record AuditRow(string Id, DateTime At, string Actor, string? Customer, string EntityType, string EntityId, string Action, string? Changes);
+/// <summary>
+/// One entry as the page shows it: <see cref="Actor"/> is the stored name (what the Who filter matches),
+/// <see cref="ActorLabel"/> the one display format; <see cref="EntityHref"/> is set only while the entity exists and
+/// is in the viewer's tenant; <see cref="Changes"/> is already cut for display.
+/// </summary>
+public sealed record AuditRow(string Id, DateTime At, string Actor, string ActorLabel, string? Customer, string EntityType, string EntityId,
+    string EntityLabel, string? EntityHref, string Action, IReadOnlyList<AuditChange> Changes);
 
 /// <summary>
 /// The audit log, newest first, within the circuit's tenant (customer admins: their customer's entries; platform
@@ -21,17 +28,40 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
     public async Task<GridPage<AuditRow>> GetPageAsync(AuditFilter filter, PageRequest request, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        // The customer's name comes in the page's own query (a customer the circuit cannot see shows as "—").
+        // Names come in the page's own query (a customer the circuit cannot see shows as "—").
         return await KeysetPager.ReadAsync(Filter(db, filter), ByTime, descending: true, request, KeysetPager.NullsSortHigh(db),
-            page => page.Select(a => new AuditShape(a.Id, a.At, a.Actor, a.CustomerId,
+            page => page.Select(a => new AuditShape(a.Id, a.At, a.Actor, a.ActorUserId,
+                db.Users.Where(u => u.Id == a.ActorUserId).Select(u => u.DisplayName).FirstOrDefault(),
+                db.Users.Where(u => u.Id == a.ActorUserId).Select(u => u.Email).FirstOrDefault(),
+                a.CustomerId,
                 db.Customers.Where(c => c.Id == a.CustomerId).Select(c => c.Name).FirstOrDefault(),
-                a.EntityType, a.EntityId, a.Action, a.Changes)),
-            a => new AuditRow(a.Id.ToString(CultureInfo.InvariantCulture), a.At, a.Actor, a.CustomerId is null ? null : a.Customer ?? "—",
-                a.EntityType, a.EntityId.ToString(CultureInfo.InvariantCulture), a.Action, a.Changes),
+                a.EntityType, a.EntityId, a.EntityLabel,
+                // Whether the entity still exists where the viewer can see it: subqueries under the tenant filters, in
+                // the page's own command (the grid stays at two commands whatever the page size).
+                a.EntityType == nameof(User) ? db.Users.Any(u => u.Id == a.EntityId)
+                : a.EntityType == nameof(Posts.Post) ? db.Posts.Any(p => p.Id == a.EntityId)
+                : a.EntityType == nameof(IdentityProviders.CiamSystem) ? db.CiamSystems.Any(c => c.Id == a.EntityId)
+                : a.EntityType == nameof(Customers.Customer) ? db.Customers.Any(c => c.Id == a.EntityId)
+                : a.EntityType == nameof(Customers.CustomerDomain) && db.CustomerDomains.Any(d => d.Id == a.EntityId),
+                a.Action, a.Changes)),
+            ToRow,
             cancellationToken);
     }
 
-    private sealed record AuditShape(long Id, DateTime At, string Actor, long? CustomerId, string? Customer, string EntityType, long EntityId, string Action, string? Changes);
+    private static AuditRow ToRow(AuditShape a) => new(
+        a.Id.ToString(CultureInfo.InvariantCulture), a.At, a.Actor, AuditLabels.Actor(a.Actor, a.ActorUserId, a.ActorName, a.ActorEmail),
+        a.CustomerId is null ? null : a.Customer ?? "—",
+        a.EntityType, a.EntityId.ToString(CultureInfo.InvariantCulture),
+        EntityLabel(a.EntityType, a.EntityId, a.EntityLabel, a.Changes),
+        a.EntityVisible ? AuditLabels.Href(a.EntityType, a.EntityId, a.CustomerId) : null,
+        a.Action, AuditDiff.Parse(a.Changes));
+
+    /// <summary>The stored name; for older entries what the changes tell; else the type and id.</summary>
+    public static string EntityLabel(string entityType, long entityId, string? stored, string? changes) =>
+        stored ?? AuditLabels.FromChanges(entityType, changes) ?? (entityId == 0 ? entityType : $"{entityType} #{entityId.ToString(CultureInfo.InvariantCulture)}");
+
+    private sealed record AuditShape(long Id, DateTime At, string Actor, long? ActorUserId, string? ActorName, string? ActorEmail, long? CustomerId, string? Customer,
+        string EntityType, long EntityId, string? EntityLabel, bool EntityVisible, string Action, string? Changes);
 
     /// <summary>Whether a cursor from the URL carries a time key (the cursor is untrusted input).</summary>
     public static bool CursorFits(PageCursor cursor) => ByTime.Fits(cursor);

@@ -4,7 +4,8 @@ namespace AdminPortal.App.Features.Users;
 
 public sealed record IdentityLink(string MappingId, string ProviderId, string ProviderName, CiamProviderType ProviderType, string Subject, DateTime? LastLoginAt, DateTime LinkedAt, bool ProviderEnabled = true);
 
-public sealed record AuditLine(DateTime At, string Actor, string Action, string? Changes);
+/// <summary>One history line, as the audit page shows it: the actor in its one format, the changes cut for display.</summary>
+public sealed record AuditLine(DateTime At, string Actor, string Action, IReadOnlyList<Audit.AuditChange> Changes);
 
 /// <summary>Everything the user detail page shows. No secret leaves the service: only whether a password hash exists.</summary>
 public sealed record UserDetail(

@@ -39,12 +39,18 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // The user's own entries, and those of their identity links (whose changes name the user id).
         string idText = Text(id);
-        return await db.AuditLog.AsNoTracking()
+        var lines = await db.AuditLog.AsNoTracking()
             .Where(a => (a.EntityType == nameof(User) && a.EntityId == id) || (a.EntityType == nameof(UserCiamMapping) && a.Changes!.Contains(idText)))
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
             .Take(take)
-            .Select(a => new AuditLine(a.At, a.Actor, a.Action, a.Changes))
+            .Select(a => new
+            {
+                a.At, a.Actor, a.ActorUserId, a.Action, a.Changes,
+                ActorName = db.Users.Where(u => u.Id == a.ActorUserId).Select(u => u.DisplayName).FirstOrDefault(),
+                ActorEmail = db.Users.Where(u => u.Id == a.ActorUserId).Select(u => u.Email).FirstOrDefault(),
+            })
             .ToListAsync(cancellationToken);
+        return lines.Select(a => new AuditLine(a.At, Audit.AuditLabels.Actor(a.Actor, a.ActorUserId, a.ActorName, a.ActorEmail), a.Action, Audit.AuditDiff.Parse(a.Changes))).ToList();
     }
 
     /// <summary>The sites a user may be moved to: the user's own customer's, as the circuit sees them.</summary>

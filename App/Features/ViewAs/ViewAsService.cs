@@ -291,6 +291,7 @@ public sealed class ViewAsService : IAsyncDisposable, IDisposable
             CustomerId = target.CustomerId,
             EntityType = "User",
             EntityId = target.UserId,
+            EntityLabel = AuditLabels.Clip(AuditLabels.Person(target.Name, target.Email)),
             Action = action,
             Changes = JsonSerializer.Serialize(changes.ToDictionary(c => c.Key, c => new { old = (object?)null, @new = c.Value })),
         });

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AdminPortal.Tests.E2E;
+
+/// <summary>
+/// Issue 15 item 6, by bounding boxes: an open edit form never pushes a row's actions out of view, the dormant-days
+/// label is not cut off by the spinner, and on a phone the app bar keeps everything on the screen with Sign out reachable.
+/// </summary>
+public class LayoutBrowserTests(PortalServer server) : IClassFixture<PortalServer>
+{
+    [Theory]
+    [InlineData("/sites", "Edit site", "data-site")]
+    [InlineData("/customers", "Edit customer", "data-customer")]
+    public async Task EditForm_Open_KeepsEveryRowActionInView(string path, string heading, string rowAttribute)
+    {
+        var page = await server.SignInAsync("Platform admin", width: 1280, height: 900);
+        await page.GotoAsync(server.BaseUrl + path);
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var rows = page.Locator($"tr[{rowAttribute}]");
+        await Expect(rows.First).ToBeVisibleAsync();
+
+        await rows.Last.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        var panel = page.GetByTestId("edit-panel");
+        await Expect(panel.GetByRole(AriaRole.Heading, new() { Name = heading })).ToBeVisibleAsync();
+        // The form takes the focus (and so comes into view) wherever the row was.
+        await Expect(panel.GetByLabel("Name")).ToBeFocusedAsync();
+        await Expect(panel).ToBeInViewportAsync();
+
+        foreach (int width in new[] { 1280, 1024 })
+        {
+            await page.SetViewportSizeAsync(width, 900);
+            await page.WaitForTimeoutAsync(300);
+            int count = await rows.CountAsync();
+            Assert.True(count > 0);
+            for (int i = 0; i < count; i++)
+            {
+                foreach (var button in await rows.Nth(i).GetByRole(AriaRole.Button).AllAsync())
+                {
+                    await AssertFullyVisibleAsync(page, button, width, $"{path} at {width} px, row {i}");
+                }
+            }
+
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath($"layout{path.Replace('/', '-')}-edit-{width}.png"), FullPage = true });
+        }
+
+        // Validation still speaks next to the field.
+        await panel.GetByLabel("Name").FillAsync("   ");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(panel.Locator(".mud-input-control").Filter(new() { Has = page.GetByLabel("Name") }).Locator(".mud-input-helper-text.mud-input-error")).ToContainTextAsync("Enter a name");
+        await page.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData(1440)]
+    [InlineData(1280)]
+    public async Task DormantDays_Label_IsNotCutOffByTheSpinner(int width)
+    {
+        var page = await server.SignInAsync("Customer admin · Contoso", width: width, height: 900);
+        await page.GotoAsync(server.BaseUrl + "/users");
+        var field = page.Locator(".dormant-days");
+        await Expect(field).ToBeVisibleAsync();
+        var box = await field.EvaluateAsync<JsonElement>("""
+            f => {
+                const label = f.querySelector('label');
+                const spin = f.querySelector('.mud-input-numeric-spin');
+                const l = label.getBoundingClientRect();
+                const s = spin.getBoundingClientRect();
+                return { text: label.textContent, labelRight: l.right, spinLeft: s.left, scroll: label.scrollWidth, client: label.clientWidth };
+            }
+            """);
+        Assert.Equal("No sign-in for (days)", box.GetProperty("text").GetString()?.Trim());
+        Assert.True(box.GetProperty("scroll").GetDouble() <= box.GetProperty("client").GetDouble() + 0.5, $"label text cut off: {box}");
+        Assert.True(box.GetProperty("labelRight").GetDouble() <= box.GetProperty("spinLeft").GetDouble(), $"label runs under the spinner: {box}");
+        await field.ScreenshotAsync(new LocatorScreenshotOptions { Path = PortalServer.ScreenshotPath($"layout-dormant-{width}.png") });
+        await page.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("Platform admin")]
+    [InlineData("Customer admin · Contoso")]
+    public async Task Phone_AppBar_KeepsEverythingOnScreenAndSignOutInTheMenu(string persona)
+    {
+        var page = await server.SignInAsync(persona, width: 390, height: 844);
+        var bar = page.Locator("header.mud-appbar");
+        await Expect(bar).ToBeVisibleAsync();
+        var outside = await bar.EvaluateAsync<string[]>("""
+            bar => [...bar.querySelectorAll('button, a, h6, .mud-chip, .mud-select')]
+                .filter(e => e.offsetParent !== null)
+                .map(e => ({ e, r: e.getBoundingClientRect() }))
+                .filter(x => x.r.width > 0 && (x.r.left < 0 || x.r.right > window.innerWidth || x.r.top < 0))
+                .map(x => (x.e.getAttribute('aria-label') || x.e.textContent).trim() + ' ' + Math.round(x.r.left) + '..' + Math.round(x.r.right))
+            """);
+        Assert.Empty(outside);
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
+
+        var menu = page.GetByRole(AriaRole.Button, new() { Name = "Account menu" });
+        await AssertFullyVisibleAsync(page, menu, 390, "account menu button");
+        await menu.ClickAsync();
+        var signOut = page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" });
+        await Expect(signOut).ToBeVisibleAsync();
+        await AssertFullyVisibleAsync(page, signOut, 390, "Sign out");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath($"layout-phone-menu-{persona.Split(' ')[0].ToLowerInvariant()}.png") });
+        await signOut.ClickAsync();
+        await Expect(page.GetByTestId("sign-in-message")).ToContainTextAsync("You have signed out");
+        await page.CloseAsync();
+    }
+
+    /// <summary>Inside the window and not cut by any scrolling or clipping ancestor (the table's container clipped the actions).</summary>
+    private static async Task AssertFullyVisibleAsync(IPage page, ILocator element, int width, string what)
+    {
+        await element.ScrollIntoViewIfNeededAsync();
+        var result = await element.EvaluateAsync<string?>("""
+            e => {
+                const r = e.getBoundingClientRect();
+                if (r.width === 0 || r.left < 0 || r.right > window.innerWidth + 0.5) return `outside the window: ${r.left}..${r.right} of ${window.innerWidth}`;
+                for (let p = e.parentElement; p; p = p.parentElement) {
+                    const style = getComputedStyle(p);
+                    if (style.overflowX === 'visible') continue;
+                    const c = p.getBoundingClientRect();
+                    if (r.left < c.left - 0.5 || r.right > c.right + 0.5) return `clipped by ${p.className}: ${r.left}..${r.right} in ${c.left}..${c.right}`;
+                }
+                return null;
+            }
+            """);
+        Assert.True(result is null, $"{what} ({await element.TextContentAsync()}): {result}");
+        await Expect(element).ToBeInViewportAsync(new() { Ratio = 0.99f });
+    }
+}
