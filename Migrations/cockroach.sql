@@ -324,3 +324,11 @@ COMMIT;
 INSERT INTO migration_status (migration_id, product_version)
 VALUES ('20261201164318_MappingCustomerIdAndAuditTimeIndex', '10.0.15');
 
+START TRANSACTION;
+ALTER TABLE audit_log ADD entity_label character varying(200);
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261201164516_AddAuditEntityLabel', '10.0.15');
+
+COMMIT;
+

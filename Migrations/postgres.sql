@@ -666,3 +666,21 @@ BEGIN
     VALUES ('20261201164318_MappingCustomerIdAndAuditTimeIndex', '10.0.15');
     END IF;
 END $EF$;
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164516_AddAuditEntityLabel') THEN
+    ALTER TABLE audit_log ADD entity_label character varying(200);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201164516_AddAuditEntityLabel') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201164516_AddAuditEntityLabel', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

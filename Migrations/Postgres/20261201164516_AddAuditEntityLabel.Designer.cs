@@ -82,6 +82,10 @@ namespace AdminPortal.Migrations.Postgres
                     b.HasIndex("Action", "At")
                         .HasDatabaseName("ix_audit_log_action_at");
 
+                    b.HasIndex("At", "Id")
+                        .IsDescending()
+                        .HasDatabaseName("ix_audit_log_at_id");
+
                     b.HasIndex("CustomerId", "At", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_audit_log_customer_id_at_id");
@@ -285,6 +289,10 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
                     b.Property<string>("ExternalSubject")
                         .IsRequired()
                         .HasMaxLength(255)
@@ -306,12 +314,15 @@ namespace AdminPortal.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_user_ciam_mappings");
 
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_user_ciam_mappings_user_id");
+                    b.HasIndex("CustomerId")
+                        .HasDatabaseName("ix_user_ciam_mappings_customer_id");
 
                     b.HasIndex("CiamSystemId", "ExternalSubject")
                         .IsUnique()
                         .HasDatabaseName("ix_user_ciam_mappings_ciam_system_id_external_subject");
+
+                    b.HasIndex("UserId", "CustomerId")
+                        .HasDatabaseName("ix_user_ciam_mappings_user_id_customer_id");
 
                     b.ToTable("user_ciam_mappings", (string)null);
                 });
@@ -833,6 +844,13 @@ namespace AdminPortal.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_user_ciam_mappings_ciam_systems_ciam_system_id");
+
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_ciam_mappings_customers_customer_id");
 
                     b.HasOne("AdminPortal.App.Features.Users.User", "User")
                         .WithMany()
