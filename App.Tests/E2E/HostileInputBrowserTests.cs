@@ -209,8 +209,8 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
                 await Expect(main.GetByRole(AriaRole.Cell, new() { Name = SiteName, Exact = true })).ToBeVisibleAsync();
                 break;
             case var detail when detail == $"/users/{seeded.User}" && (admin || support):
-                await Expect(main.GetByText(SyncError, new() { Exact = true })).ToBeVisibleAsync();
-                await Expect(main.GetByText(Subject)).ToBeVisibleAsync();
+                await Expect(main.GetByTestId("sync-error")).ToHaveTextAsync(SyncError); // shown as text (the History shows it too, as a diff line)
+                await Expect(main.GetByText(Subject).First).ToBeVisibleAsync(); // the identity's subject; the History shows it again
                 break;
             case "/posts" when !support:
                 await Expect(main.GetByRole(AriaRole.Link, new() { Name = PostTitle, Exact = true })).ToBeVisibleAsync();
@@ -226,9 +226,9 @@ public class HostileInputBrowserTests(PortalServer server) : IClassFixture<Porta
                 await Expect(main.GetByLabel("Authority (issuer)", new() { Exact = true })).ToHaveValueAsync(JavaScriptUrl);
                 break;
             case "/audit" when admin:
-                // The changes column shows the hostile values written above, old → new, as text.
-                await Expect(main.Locator("code.changes").Filter(new() { HasTextString = "title: ∅ → " + PostTitle }).First).ToBeVisibleAsync();
-                await Expect(main.Locator("code.changes").Filter(new() { HasTextString = "external_subject: ∅ → " + Subject }).First).ToBeVisibleAsync();
+                // The changes column shows the hostile values written above, one "field: old → new" line each, as text.
+                await Expect(main.Locator("[data-testid=audit-changes] li").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^title: ") }).Filter(new() { HasTextString = PostTitle }).First).ToBeVisibleAsync();
+                await Expect(main.Locator("[data-testid=audit-changes] li").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^external_subject: ") }).Filter(new() { HasTextString = Subject }).First).ToBeVisibleAsync();
                 break;
         }
     }

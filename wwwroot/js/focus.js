@@ -28,6 +28,18 @@
     }, true);
 
     window.adminPortalFocus = {
+        // After an in-portal navigation, the new page's heading (FocusHeadingOnNavigate): a screen reader announces it.
+        heading(selector) {
+            const heading = document.querySelector(selector);
+            if (heading) {
+                if (!heading.hasAttribute("tabindex")) {
+                    heading.tabIndex = -1;
+                }
+
+                heading.focus({ preventScroll: true });
+            }
+        },
+
         // Returns focus to the dialog's trigger. The page usually disables it while the confirmed action runs (which
         // drops focus to <body>), so keep trying until it is enabled again, for as long as nobody focused elsewhere.
         restore() {
