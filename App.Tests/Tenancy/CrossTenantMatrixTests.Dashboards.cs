@@ -26,24 +26,14 @@ public partial class CrossTenantMatrixTests
         await using (var system = await database.ContextAsync(TenantScope.System()))
         {
             var db = system.Db;
-            // Contoso's other site is foreign to its editor, Fabrikam's everything to both.
-            foreach (var post in await db.Posts.Where(p => p.SiteId != contoso.SiteId).ToListAsync())
-            {
-                post.AuthorId = contoso.EditorId;
-                post.Status = PostStatus.Draft;
-                post.PublishedAt = null;
-                foreignPosts.Add(post.Id.ToString());
-            }
-
-            foreach (var user in await db.Users.Where(u => u.CustomerId != contoso.CustomerId).ToListAsync())
-            {
-                user.SyncStatus = SyncStatus.Failed;
-                user.IsLocked = true;
-                user.LastLoginAt = DateTime.UtcNow.AddSeconds(-1);
-                foreignUsers.Add(user.Id.ToString());
-            }
-
-            await db.SaveChangesAsync();
+            // Contoso's other site is foreign to its editor, Fabrikam's everything to both. The save guard would refuse
+            // a post "authored" across tenants, so the rows are set in SQL, as a corrupt or hostile import would leave them.
+            var posts = db.Posts.Where(p => p.SiteId != contoso.SiteId);
+            foreignPosts.AddRange((await posts.Select(p => p.Id).ToListAsync()).Select(id => id.ToString()));
+            await posts.ExecuteUpdateAsync(s => s.SetProperty(p => p.AuthorId, contoso.EditorId).SetProperty(p => p.Status, PostStatus.Draft).SetProperty(p => p.PublishedAt, (DateTime?)null));
+            var users = db.Users.Where(u => u.CustomerId != contoso.CustomerId);
+            foreignUsers.AddRange((await users.Select(u => u.Id).ToListAsync()).Select(id => id.ToString()));
+            await users.ExecuteUpdateAsync(s => s.SetProperty(u => u.SyncStatus, SyncStatus.Failed).SetProperty(u => u.IsLocked, true).SetProperty(u => u.LastLoginAt, DateTime.UtcNow.AddSeconds(-1)));
         }
 
         int myDrafts, failed, locked;
