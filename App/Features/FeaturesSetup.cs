@@ -10,6 +10,7 @@ public static class FeaturesSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<DashboardService>();
+        builder.Services.AddScoped<RoleDashboardService>();
         builder.Services.AddScoped<Users.UserService>();
         builder.Services.AddScoped<Users.UserSupportService>();
         builder.Services.AddScoped<Invitations.InvitationService>();
