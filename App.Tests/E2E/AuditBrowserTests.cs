@@ -11,7 +11,7 @@ public class AuditBrowserTests(PortalServer server) : IClassFixture<PortalServer
     public async Task AuditPage_CustomerAdmin_SeesTheirTenantsEntriesAndFiltersThem()
     {
         var page = await server.SignInAsync("Customer admin · Fabrikam");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Audit" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit log", Level = 1 })).ToBeVisibleAsync();
 
         var tenants = await page.Locator("[data-audit-id] td:nth-child(3)").AllInnerTextsAsync();
@@ -82,7 +82,7 @@ public class AuditBrowserTests(PortalServer server) : IClassFixture<PortalServer
     public async Task AuditPage_Editor_IsNotAuthorized()
     {
         var page = await server.SignInAsync("Editor · Fabrikam");
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Audit" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Audit", Exact = true })).ToHaveCountAsync(0);
 
         await page.GotoAsync(server.BaseUrl + "/audit");
 

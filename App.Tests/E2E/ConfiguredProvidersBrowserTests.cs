@@ -39,7 +39,7 @@ public class ConfiguredProvidersBrowserTests(ConfiguredProvidersServer fixture) 
         await signIn.CloseAsync();
 
         var page = await server.SignInAsync("Platform admin");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true }).ClickAsync();
         var problems = page.GetByTestId("configuration-problems");
         await Expect(problems).ToContainTextAsync("Configuration problems: 1 configured provider is not offered at sign-in");
         await Expect(problems.Locator("[data-configuration-problem='Authentication:Oidc:broken']")).ToContainTextAsync("Authority uses plain http");

@@ -9,7 +9,7 @@ public class CustomersBrowserTests(PortalServer server) : IClassFixture<PortalSe
     public async Task PlatformAdmin_CreatesACustomer_CannotDeactivateTheirOwn_AndDeactivatesAnotherWithTheImpactShown()
     {
         var page = await server.SignInAsync("Platform admin");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Customers", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "New customer" }).ClickAsync();
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Northwind Traders");
         await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("Northwind!");

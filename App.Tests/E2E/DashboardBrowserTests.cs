@@ -23,7 +23,7 @@ public class DashboardBrowserTests(PortalServer server) : IClassFixture<PortalSe
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Posts by status" })).ToContainTextAsync("Scheduled");
         await Expect(page.GetByTestId("sign-in-total")).ToContainTextAsync("sign-ins");
         await Expect(page.Locator(".mud-chart svg").First).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true })).ToBeVisibleAsync();
         await page.CloseAsync();
     }
 
@@ -54,7 +54,7 @@ public class DashboardBrowserTests(PortalServer server) : IClassFixture<PortalSe
         var page = await OpenDashboardAsync(390, 844);
         await Expect(page.Locator("[data-stat=Users]")).ToHaveTextAsync("40");
 
-        var navigation = page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" });
+        var navigation = page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true });
         // The responsive drawer closes itself once MudBlazor has measured the phone's width; toggle only after that.
         await Expect(page.Locator(".mud-drawer.mud-drawer--closed")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
         await Expect(navigation).Not.ToBeInViewportAsync();

@@ -23,7 +23,7 @@ public class HomeRealmBrowserTests(HomeRealmPortal portal, ITestOutputHelper out
     {
         // A customer admin adds the domain on the Email domains page.
         var admin = await portal.SignInAsync("Customer admin · Contoso");
-        await admin.GetByRole(AriaRole.Link, new() { Name = "Email domains" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Email domains", Exact = true }).ClickAsync();
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Email domains · Contoso Media" })).ToBeVisibleAsync();
         await Expect(admin.GetByTestId("domains-empty")).ToBeVisibleAsync();
         var field = admin.GetByLabel("Domain", new() { Exact = true });
@@ -53,7 +53,7 @@ public class HomeRealmBrowserTests(HomeRealmPortal portal, ITestOutputHelper out
 
         // The platform admin verifies it, after a confirmation.
         var platform = await portal.SignInAsync("Platform admin");
-        await platform.GetByRole(AriaRole.Link, new() { Name = "Customers" }).ClickAsync();
+        await platform.GetByRole(AriaRole.Link, new() { Name = "Customers", Exact = true }).ClickAsync();
         await platform.Locator("tr[data-customer=contoso]").GetByRole(AriaRole.Link, new() { Name = "Domains" }).ClickAsync();
         await platform.GetByRole(AriaRole.Button, new() { Name = $"Verify {Domain}" }).ClickAsync();
         await Expect(platform.GetByRole(AriaRole.Dialog)).ToContainTextAsync("owns " + Domain);

@@ -24,14 +24,14 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
         var page = await server.SignInAsync("Platform admin");
 
         // A customer and a site, as a platform admin does it.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Customers", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "New customer" }).ClickAsync();
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Northwind Traders");
         await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("northwind");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.Locator("[data-customer=northwind]")).ToBeVisibleAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Sites" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sites", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "New site" }).ClickAsync();
         await ChooseAsync(page, "Customer", "Northwind Traders");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Northwind Web");
@@ -40,7 +40,7 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
         await Expect(page.Locator("[data-site='web.northwind.example']")).ToBeVisibleAsync();
 
         // A generic OIDC provider pointing at the embedded IdP; a bad authority is refused next to its field first.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "New provider" }).ClickAsync();
         await ChooseAsync(page, "Owner", "Northwind Traders");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Northwind SSO");
@@ -134,7 +134,7 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
 
         // Everyone else still signs in, and the admin sees what is wrong with each broken provider.
         var admin = await server.SignInAsync("Platform admin");
-        await admin.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true }).ClickAsync();
         await Expect(admin.Locator("[data-provider='Broken secret']")).ToContainTextAsync("Problem");
         await admin.Locator("[data-provider='Broken secret']").GetByRole(AriaRole.Link, new() { Name = "Broken secret", Exact = true }).ClickAsync();
         await Expect(admin.GetByTestId("provider-status")).ToContainTextAsync("cannot be decrypted");
@@ -145,7 +145,7 @@ public class IdentityProvidersBrowserTests(PortalServer server) : IClassFixture<
     public async Task CustomerAdmin_SeesOwnAndPlatformProviders_PlatformOnesReadOnly_AndTheirOwnGoesLiveAndAway()
     {
         var page = await server.SignInAsync("Customer admin · Fabrikam");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true }).ClickAsync();
         await Expect(page.Locator("[data-provider='Fabrikam Keycloak']")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-provider='Contoso Entra ID']")).ToHaveCountAsync(0);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("identity-providers.png") });

@@ -37,7 +37,7 @@ public class InvitationsBrowserTests(PortalServer server) : IClassFixture<Portal
     public async Task CustomerAdmin_InvitesAnEditor_AndTheFirstSignInLinksAndLandsWithTheInvitedRole()
     {
         var admin = await server.SignInAsync("Customer admin · Contoso");
-        await admin.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
         await admin.GetByRole(AriaRole.Link, new() { Name = "Invite a person" }).ClickAsync();
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Invite a person", Level = 1 })).ToBeVisibleAsync();
         await admin.GetByLabel("Role").ClickAsync();
@@ -76,8 +76,8 @@ public class InvitationsBrowserTests(PortalServer server) : IClassFixture<Portal
 
         // The invited person: a browser of their own, the development provider, the invited email (verified).
         var person = await server.SignInAsync("pat.invitee@example.com");
-        await Expect(person.GetByRole(AriaRole.Link, new() { Name = "Posts" })).ToBeVisibleAsync();
-        await Expect(person.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+        await Expect(person.GetByRole(AriaRole.Link, new() { Name = "Posts", Exact = true })).ToBeVisibleAsync();
+        await Expect(person.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToHaveCountAsync(0);
         var accepted = await QueryAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Id == invited.Id));
         Assert.NotNull(accepted.InvitationAcceptedAt);
         Assert.Equal(1, accepted.LoginCount);

@@ -38,8 +38,8 @@ public class InvitationsThirdPartyBrowserTests(ThirdPartyProviderPortal portal) 
         await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Invited Partner");
         // Support: the users area, not the identity providers.
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Identity providers" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Identity providers", Exact = true })).ToHaveCountAsync(0);
         Assert.NotNull(await portal.QueryAsync(db => db.Users.Where(u => u.Id == id).Select(u => u.InvitationAcceptedAt).SingleAsync()));
         Assert.True(await portal.QueryAsync(db => db.UserCiamMappings.AnyAsync(m => m.UserId == id && m.ExternalSubject == "partner-invitee")));
         Assert.True(await portal.QueryAsync(db => db.AuditLog.AnyAsync(a => a.EntityId == id && a.Action == AuditActions.InvitationAccepted)));

@@ -32,7 +32,8 @@ public class KeyboardBrowserTests(PortalServer server) : IClassFixture<PortalSer
 
         await TabToAsync(page, "el => el.tagName === 'A' && el.textContent.trim() === 'Users'", "the Users link");
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
+        // After a navigation inside the portal the new page's heading takes the focus (FocusHeadingOnNavigate): Tab on from there.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeFocusedAsync();
 
         await TabToAsync(page, "el => el.tagName === 'INPUT' && el.closest('.mud-input-control')?.textContent.includes('Search name or email')", "the search field");
         await page.Keyboard.TypeAsync(target.DisplayName);
@@ -83,10 +84,12 @@ public class KeyboardBrowserTests(PortalServer server) : IClassFixture<PortalSer
 
         await TabToAsync(page, "el => el.tagName === 'A' && el.textContent.trim() === 'Posts'", "the Posts link");
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Posts", Level = 1 })).ToBeVisibleAsync();
+        // After a navigation inside the portal the new page's heading takes the focus (FocusHeadingOnNavigate): Tab on from there.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Posts", Level = 1 })).ToBeFocusedAsync();
         await TabToAsync(page, "el => el.tagName === 'A' && el.textContent.trim() === 'New post'", "the New post link");
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New post", Level = 1 })).ToBeVisibleAsync();
+        // After a navigation inside the portal the new page's heading takes the focus (FocusHeadingOnNavigate): Tab on from there.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New post", Level = 1 })).ToBeFocusedAsync();
 
         await TabToAsync(page, "el => el.tagName === 'INPUT' && el.closest('.mud-input-control')?.querySelector('label')?.textContent.trim() === 'Title'", "the Title field");
         await page.Keyboard.TypeAsync(title);

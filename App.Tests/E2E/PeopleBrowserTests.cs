@@ -26,7 +26,7 @@ public class PeopleBrowserTests(PortalServer server, ITestOutputHelper output) :
     {
         long editorId = await PersonaAsync("contoso", PortalRole.Editor);
         var editor = await server.SignInAsync("Editor · Contoso");
-        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToHaveCountAsync(0);
         var admin = await server.SignInAsync("Customer admin · Contoso");
 
         await admin.GotoAsync($"{server.BaseUrl}/users/{editorId}");
@@ -51,8 +51,8 @@ public class PeopleBrowserTests(PortalServer server, ITestOutputHelper output) :
         // Their cookie is still good (the role changed, the session did not end): the next request carries the new role.
         await editor.GotoAsync(server.BaseUrl + "/");
         await editor.Locator("[data-interactive=true]").WaitForAsync();
-        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToBeVisibleAsync();
-        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Posts" })).ToHaveCountAsync(0);
+        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToBeVisibleAsync();
+        await Expect(editor.GetByRole(AriaRole.Link, new() { Name = "Posts", Exact = true })).ToHaveCountAsync(0);
         await editor.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("role-changed-person.png") });
 
         await Expect(admin.Locator("td").Filter(new() { HasText = "role changed" })).ToHaveCountAsync(1);

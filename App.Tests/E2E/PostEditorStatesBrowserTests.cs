@@ -35,7 +35,7 @@ public class PostEditorStatesBrowserTests(PortalServer server) : IClassFixture<P
         string typedTitle = "Typed while leaving " + Guid.NewGuid().ToString("N")[..6];
         await page.GetByLabel("Title", new() { Exact = true }).FillAsync(typedTitle);
         await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Unsaved changes");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync("Leave without saving?");
         await Expect(dialog).ToContainTextAsync("Leaving puts the post back as it was when you opened it, autosaved changes included.");
@@ -75,7 +75,7 @@ public class PostEditorStatesBrowserTests(PortalServer server) : IClassFixture<P
         Assert.EndsWith($"/posts/{draft.Id}", page.Url);
 
         // Nothing is unsaved: no prompt, and the draft stays.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/");
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
         Assert.True(await server.QueryAsync(db => db.Posts.AnyAsync(p => p.Id == draft.Id)));
@@ -99,7 +99,7 @@ public class PostEditorStatesBrowserTests(PortalServer server) : IClassFixture<P
         Assert.Equal(published.Content, await server.QueryAsync(db => db.Posts.Where(p => p.Id == published.Id).Select(p => p.Content).SingleAsync()));
 
         // Leave discards the typed text (there was no autosave to undo); the published text is untouched.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Leave" }).ClickAsync();
         await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/");
         Assert.Equal(published.Content, await server.QueryAsync(db => db.Posts.Where(p => p.Id == published.Id).Select(p => p.Content).SingleAsync()));

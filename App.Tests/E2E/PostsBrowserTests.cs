@@ -12,7 +12,7 @@ public class PostsBrowserTests(PortalServer server) : IClassFixture<PortalServer
     public async Task Editor_WritesPreviewsSchedulesPublishesTrashesUndoesAndRestores()
     {
         var page = await server.SignInAsync("Editor · Contoso");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Posts" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Posts", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "New post" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New post", Level = 1 })).ToBeVisibleAsync();
 
@@ -65,7 +65,7 @@ public class PostsBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("All changes saved");
 
         await page.GetByLabel("Title", new() { Exact = true }).FillAsync("Edited but not saved");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
 
         await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Stay" }).ClickAsync();

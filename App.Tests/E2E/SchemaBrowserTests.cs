@@ -10,7 +10,7 @@ public class SchemaBrowserTests(PortalServer server) : IClassFixture<PortalServe
     {
         var page = await server.SignInAsync("Platform admin");
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Schema" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Schema", Exact = true }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Schema", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("drift-summary")).ToContainTextAsync("No drift");
@@ -23,8 +23,8 @@ public class SchemaBrowserTests(PortalServer server) : IClassFixture<PortalServe
     public async Task SchemaPage_Editor_HasNoLinkAndTheDirectUrlSaysNotAuthorized()
     {
         var page = await server.SignInAsync("Editor · Contoso");
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Schema" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Schema", Exact = true })).ToHaveCountAsync(0);
 
         await page.GotoAsync(server.BaseUrl + "/schema");
 

@@ -19,7 +19,7 @@ public class UnsavedChangesBrowserTests(PortalServer server) : IClassFixture<Por
         await name.ClickAsync();
         await name.FillAsync("Edited but not saved");
         await Expect(page.GetByText("20 / 200")).ToBeVisibleAsync(); // the counter, rendered by the server: the edit has arrived
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = PortalServer.ScreenshotPath("user-profile-leave-guard.png") });
         await page.GetByRole(AriaRole.Button, new() { Name = "Stay" }).ClickAsync();
@@ -38,7 +38,7 @@ public class UnsavedChangesBrowserTests(PortalServer server) : IClassFixture<Por
         await Assert.ThrowsAnyAsync<Exception>(() => reload); // the reload never happened (a reload would also reset the field)
         await Expect(name).ToHaveValueAsync("Edited but not saved");
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Leave" }).ClickAsync();
         await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/");
         Assert.NotEqual("Edited but not saved", await server.QueryAsync(db => db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleAsync()));
@@ -54,7 +54,7 @@ public class UnsavedChangesBrowserTests(PortalServer server) : IClassFixture<Por
         await page.GetByRole(AriaRole.Button, new() { Name = "New customer" }).ClickAsync();
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Half-typed customer");
         await Expect(page.GetByText("19 / 200")).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Stay" }).ClickAsync();
         await Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("Half-typed customer");
@@ -63,7 +63,7 @@ public class UnsavedChangesBrowserTests(PortalServer server) : IClassFixture<Por
         await page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Half-typed provider");
         await Expect(page.GetByText("19 / 200")).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Leave" }).ClickAsync();
         await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/");

@@ -20,7 +20,7 @@ public class UsersBrowserTests(PortalServer server) : IClassFixture<PortalServer
         Assert.Equal(SyncStatus.Failed, failed.SyncStatus);
         var page = await server.SignInAsync("Support · Contoso");
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("user-total")).ToBeVisibleAsync();
         // The filter is the browser's own select (FilterSelect): choose as a person would, by its visible text.
