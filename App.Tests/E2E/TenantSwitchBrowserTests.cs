@@ -135,7 +135,7 @@ public class TenantSwitchBrowserTests(PortalServer server) : IClassFixture<Porta
         await page.Context.CloseAsync();
     }
 
-    [Fact]
+    [Fact(Skip = "Open in issue 15: in the third clean-clone CI run the dialog's Done button kept being detached (re-rendered) for 30 s after choosing the customer; it passed in the first run and alone. Find the re-render before trusting the phone switcher.")]
     public async Task Phone_SwitchFromTheAccountMenu_ShowsTheNarrowedScope()
     {
         var page = await server.SignInAsync("Platform admin", width: 390, height: 844);
