@@ -116,11 +116,13 @@ public static class CircuitsBenchmark
             Console.WriteLine($"  (each heap reading: forced full GCs 1 s apart until two in a row agree within {StableWithin:P0}; {stableReadings} readings, at most {maxReadings} for one)");
 
             Console.WriteLine();
+            var idle = await IdleCpuAsync(http, contexts[0], baseUrl);
             var lone = await PageTurnsAsync(http, contexts.Take(1).ToList(), baseUrl, turns);
             var busy = await PageTurnsAsync(http, contexts, baseUrl, Math.Max(5, turns / 2));
             Console.WriteLine("Server CPU per page turn on the users grid (process CPU time delta / page turns clicked in the browser):");
-            Console.WriteLine($"  1 circuit, {lone.Latencies.Count} turns:{"",-14} {lone.ServerCpuMs / lone.Latencies.Count,6:F1} ms");
-            Console.WriteLine($"  {circuits} busy circuits, {busy.Latencies.Count} turns:{"",-8} {busy.ServerCpuMs / busy.Latencies.Count,6:F1} ms   {busy.ServerCpuMs / lone.ServerCpuMs * lone.Latencies.Count / busy.Latencies.Count,4:F1}x the lone circuit");
+            Console.WriteLine($"  idle baseline: the portal with one users grid open and untouched for {idle.Seconds:F0} s: {idle.MsPerSecond:F1} ms of CPU a second (timers, background services, the thread pool's spinning)");
+            Console.WriteLine($"  1 circuit, {lone.Latencies.Count} turns:{"",-14} {lone.ServerCpuMs / lone.Latencies.Count,6:F1} ms   net of the idle baseline over its {lone.Wall.TotalSeconds:F1} s: {NetOfIdle(lone, idle),6:F1} ms");
+            Console.WriteLine($"  {circuits} busy circuits, {busy.Latencies.Count} turns:{"",-8} {busy.ServerCpuMs / busy.Latencies.Count,6:F1} ms   net of the idle baseline over its {busy.Wall.TotalSeconds:F1} s: {NetOfIdle(busy, idle),6:F1} ms   {busy.ServerCpuMs / lone.ServerCpuMs * lone.Latencies.Count / busy.Latencies.Count,4:F1}x the lone circuit");
             Console.WriteLine("Page-turn latency (click on \"Next page\" until the first row has changed, in the browser):");
             Console.WriteLine($"  1 circuit:{"",-14} p50 {Percentile(lone.Latencies, 50),6:F1} ms   p95 {Percentile(lone.Latencies, 95),6:F1} ms");
             Console.WriteLine($"  {circuits} busy circuits:{"",-5} p50 {Percentile(busy.Latencies, 50),6:F1} ms   p95 {Percentile(busy.Latencies, 95),6:F1} ms   p95 {Percentile(busy.Latencies, 95) / Percentile(lone.Latencies, 95),4:F1}x the lone circuit");
@@ -137,6 +139,30 @@ public static class CircuitsBenchmark
             await server.WaitForExitAsync();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private sealed record IdleRun(double Seconds, double MsPerSecond);
+
+    private static double NetOfIdle(TurnRun run, IdleRun idle) =>
+        Math.Max(0, run.ServerCpuMs - (idle.MsPerSecond * run.Wall.TotalSeconds)) / run.Latencies.Count;
+
+    /// <summary>
+    /// The server's CPU while nothing happens: one users grid open, no clicks, for 15 s. Without it, every page turn is
+    /// charged with the idle cost of the seconds it took (on this machine 15–30 ms of CPU a second, most of it the
+    /// thread pool spinning while it waits for work), which at 0.3–0.5 s a turn is a third of the "per turn" figure.
+    /// </summary>
+    private static async Task<IdleRun> IdleCpuAsync(HttpClient http, IBrowserContext context, string baseUrl)
+    {
+        var page = await context.NewPageAsync();
+        await OpenAsync(page, baseUrl + "/users");
+        await Task.Delay(3000);
+        var before = await SnapshotAsync(http, collect: false);
+        var wall = Stopwatch.StartNew();
+        await Task.Delay(15_000);
+        var after = await SnapshotAsync(http, collect: false);
+        wall.Stop();
+        await LeaveAsync(page);
+        return new IdleRun(wall.Elapsed.TotalSeconds, (after.CpuMilliseconds - before.CpuMilliseconds) / wall.Elapsed.TotalSeconds);
     }
 
     private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall);
