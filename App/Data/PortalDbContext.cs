@@ -31,6 +31,15 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<Site> Sites => Set<Site>();
     public DbSet<User> Users => Set<User>();
+
+    /// <summary>
+    /// <see cref="Users"/> with this context's customer repeated as a plain <c>customer_id = @id</c>. The tenant filter
+    /// reads "all customers OR customer_id = @id", and SQLite plans a statement before it sees the values: with that
+    /// OR it can use no (customer_id, …) index, so every page of a grid scanned the whole table and sorted it (23–40 ms
+    /// for 20,000 users, against 0.2 ms with the equality). PostgreSQL folds the parameters itself. The equality only
+    /// repeats what the filter already requires; the filter stays the guard.
+    /// </summary>
+    public IQueryable<User> TenantUsers => Tenant is { AllCustomers: false, CustomerId: long customerId } ? Users.Where(u => u.CustomerId == customerId) : Users;
     public DbSet<Post> Posts => Set<Post>();
     public DbSet<CiamSystem> CiamSystems => Set<CiamSystem>();
     public DbSet<UserCiamMapping> UserCiamMappings => Set<UserCiamMapping>();

@@ -30,7 +30,7 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory,
         var usersBySync = new Dictionary<SyncStatus, CappedCount>();
         foreach (var status in Enum.GetValues<SyncStatus>())
         {
-            usersBySync[status] = await CountAsync(db.Users.Where(u => u.SyncStatus == status), cancellationToken);
+            usersBySync[status] = await CountAsync(db.TenantUsers.Where(u => u.SyncStatus == status), cancellationToken);
         }
 
         var postsByStatus = new Dictionary<PostStatus, CappedCount>();
@@ -44,7 +44,7 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory,
         return new DashboardSummary(
             await CountAsync(db.Customers, cancellationToken),
             await CountAsync(db.Sites, cancellationToken),
-            await CountAsync(db.Users, cancellationToken),
+            await CountAsync(db.TenantUsers, cancellationToken),
             usersBySync,
             postsByStatus,
             trash,

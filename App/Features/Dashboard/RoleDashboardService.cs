@@ -55,7 +55,7 @@ public sealed class RoleDashboardService(IDbContextFactory<PortalDbContext> fact
     public async Task<SupportDashboard> GetSupportAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var users = db.Users.AsNoTracking();
+        var users = db.TenantUsers.AsNoTracking();
         var signIns = await users.Where(u => u.LastLoginAt != null)
             .OrderByDescending(u => u.LastLoginAt).ThenByDescending(u => u.Id).Take(ListSize)
             .Select(u => new { u.Id, u.DisplayName, u.LastLoginAt })

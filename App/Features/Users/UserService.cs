@@ -87,7 +87,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
     public async Task<List<SiteMigrationCounts>> CountMigrationBySiteAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var groups = await db.Users.AsNoTracking()
+        var groups = await db.TenantUsers.AsNoTracking()
             .Select(u => new
             {
                 u.SiteId,
@@ -146,7 +146,7 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
     /// <summary>The filter as a query: the same for the grid, the CSV export and bulk actions.</summary>
     public IQueryable<User> Filter(PortalDbContext db, UserFilter filter)
     {
-        var query = db.Users.AsQueryable();
+        var query = db.TenantUsers;
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
             // Prefix match, which the (customer_id, email) and (customer_id, display_name, id) indexes can serve.
