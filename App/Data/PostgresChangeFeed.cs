@@ -83,6 +83,11 @@ public sealed class PostgresChangeFeed : ChangeFeed, IHostedService, IAsyncDispo
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (disposed)
+        {
+            return;
+        }
+
         await stopping.CancelAsync();
         if (loop is not null)
         {
@@ -171,9 +176,13 @@ public sealed class PostgresChangeFeed : ChangeFeed, IHostedService, IAsyncDispo
         }
     }
 
+    // Registered as itself and as IChangeFeed: the container disposes it twice.
+    private bool disposed;
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        disposed = true;
         stopping.Dispose();
     }
 }
