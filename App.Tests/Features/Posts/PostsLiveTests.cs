@@ -115,4 +115,36 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
         // And the same notice with the hostile tenant text spliced into the wire format is refused before delivery.
         Assert.Null(ChangeCodec.Decode($"x|{(int)ChangeTopic.Posts}|{Hostile}|0|{foreign}"));
     }
+
+    [Fact]
+    public async Task Editor_PostPublishedElsewhereWhileTyping_SaysSoAndKeepsTheTypedText()
+    {
+        long id;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            id = await context.Db.Posts.Where(p => p.Site!.CustomerId == contoso && p.Status == PostStatus.Draft).Select(p => p.Id).FirstAsync();
+        }
+
+        var editor = Render<PostEditorPage>(parameters => parameters.Add(p => p.Id, id.ToString()));
+        editor.WaitForAssertion(() => Assert.Equal("Draft", editor.Find("[data-testid=post-status]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        editor.Find("textarea").Input("Typed here and not to be lost 7f3");
+        editor.WaitForAssertion(() => Assert.StartsWith("All changes saved", editor.Find("[data-testid=save-state]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+
+        // Another instance publishes it: its own context, then its notice on the feed.
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            (await context.Db.Posts.SingleAsync(p => p.Id == id)).Status = PostStatus.Published;
+            await context.Db.SaveChangesAsync();
+        }
+
+        Assert.Empty(editor.FindAll("[data-testid=changed-elsewhere]"));
+        await Services.GetRequiredService<IChangeFeed>().PublishAsync(Change.PostsChanged([id], "Published"));
+
+        editor.WaitForAssertion(() =>
+        {
+            Assert.Equal("Published", editor.Find("[data-testid=post-status]").TextContent.Trim());
+            Assert.Contains("Changed elsewhere: this post is now Published.", editor.Find("[data-testid=changed-elsewhere]").TextContent);
+        }, TimeSpan.FromSeconds(2));
+        Assert.Contains("Typed here and not to be lost 7f3", editor.Markup);
+    }
 }
