@@ -16,6 +16,12 @@ public static class DatabaseSetup
         builder.Services.AddPortalData(options);
         DataProtectionKeyContext.ProtectKeysWithConfiguredCertificate(builder.Services, builder.Configuration);
         builder.Services.AddHostedService<DatabaseAvailabilityProbe>();
+        if (options.Provider == DatabaseProvider.Postgres)
+        {
+            builder.Services.AddHostedService(services => services.GetRequiredService<PostgresChangeFeed>());
+        }
+
+        builder.Services.AddHostedService<Grid.RememberedCountInvalidation>();
         builder.Services.AddPortalHealthChecks();
         return builder;
     }
@@ -60,15 +66,28 @@ public static class DatabaseSetup
         services.AddSingleton(options);
         services.AddSingleton(provider => new DatabaseAvailability(options, provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddScoped<TenantContext>();
+        services.AddSingleton<ChangeCapture>();
         // Scoped, not singleton: each context must see its own circuit's tenant.
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextFactory<SqlitePortalDbContext>(builder => Configure(builder, options), ServiceLifetime.Scoped);
+                services.AddSingleton<IChangeFeed, InProcessChangeFeed>();
+                services.AddDbContextFactory<SqlitePortalDbContext>((provider, builder) =>
+                {
+                    Configure(builder, options);
+                    builder.AddInterceptors(provider.GetRequiredService<ChangeCapture>());
+                }, ServiceLifetime.Scoped);
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<SqlitePortalDbContext>>();
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextFactory<PostgresPortalDbContext>((provider, builder) => Configure(builder, options, provider.GetRequiredService<DatabaseAvailability>()), ServiceLifetime.Scoped);
+                // LISTEN/NOTIFY between instances; its listener runs as a hosted service (AddData).
+                services.AddSingleton<PostgresChangeFeed>();
+                services.AddSingleton<IChangeFeed>(provider => provider.GetRequiredService<PostgresChangeFeed>());
+                services.AddDbContextFactory<PostgresPortalDbContext>((provider, builder) =>
+                {
+                    Configure(builder, options, provider.GetRequiredService<DatabaseAvailability>());
+                    builder.AddInterceptors(provider.GetRequiredService<ChangeCapture>());
+                }, ServiceLifetime.Scoped);
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<PostgresPortalDbContext>>();
                 break;
         }

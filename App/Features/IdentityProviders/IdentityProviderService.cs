@@ -44,7 +44,8 @@ public sealed partial class IdentityProviderService(
     ConfiguredProviders configuredProviders,
     IHostEnvironment environment,
     TimeProvider clock,
-    Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions> signInOptions)
+    Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions> signInOptions,
+    IChangeFeed changes)
 {
     public const int MaxSecretLength = CiamSystem.MaxSecretLength;
 
@@ -352,6 +353,7 @@ public sealed partial class IdentityProviderService(
         }
 
         await schemes.RefreshAsync(cancellationToken);
+        await changes.PublishAsync(Change.ProvidersChanged(), CancellationToken.None);
         return ChangeResult.Ok();
     }
 

@@ -73,9 +73,11 @@ public sealed class ProviderSchemeDefinitions(ProviderNetworkPolicy network) : I
 /// a scheme (and a button on the sign-in page) at once, a disabled or deleted one disappears.
 /// </summary>
 /// <remarks>
-/// <para>A save on this instance calls <see cref="RefreshAsync"/> directly. Other instances find out by polling a
-/// version stamp: the (id, version) pairs of every row, which any insert, update or delete changes. The table is a few
-/// rows, so each poll (<c>IdentityProviders:RefreshInterval</c>, default 15 s) is one small query.</para>
+/// <para>A save on this instance calls <see cref="RefreshAsync"/> directly and publishes a
+/// <see cref="ChangeTopic.Providers"/> change; other instances refresh when it reaches them (or on a
+/// <see cref="ChangeTopic.Resync"/> after their listener reconnects). A slow poll of a version stamp (the (id, version)
+/// pairs of every row, which any insert, update or delete changes) stays as the fallback for a lost notification or
+/// a database without LISTEN/NOTIFY: <c>IdentityProviders:RefreshInterval</c>, default 5 minutes.</para>
 /// <para>A provider whose configuration cannot work (no client id, an http authority outside Development, a secret
 /// the shared keys cannot decrypt, options the OIDC handler rejects) is never registered: the authentication
 /// middleware asks every remote scheme about every request, so one broken scheme would otherwise break them all.
@@ -91,8 +93,11 @@ public sealed class ProviderSchemes(
     IDataProtectionProvider dataProtection,
     IHostEnvironment environment,
     IConfiguration configuration,
-    ILogger<ProviderSchemes> logger) : BackgroundService
+    ILogger<ProviderSchemes> logger,
+    IChangeFeed? feed = null) : BackgroundService
 {
+    public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMinutes(5);
+
     public const string SchemePrefix = "ciam-";
     public const string ClientSecretPurpose = "AdminPortal.IdentityProviders.ClientSecret.v1";
 
@@ -207,8 +212,18 @@ public sealed class ProviderSchemes(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = configuration.GetValue("IdentityProviders:RefreshInterval", TimeSpan.FromSeconds(15));
+        var interval = configuration.GetValue("IdentityProviders:RefreshInterval", DefaultRefreshInterval);
         using var timer = new PeriodicTimer(interval);
+        // A notice from any instance wakes the loop at once; several in a burst make one refresh.
+        var wake = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+        using var subscription = feed?.Subscribe(change =>
+        {
+            if (change.Topic is ChangeTopic.Providers or ChangeTopic.Resync)
+            {
+                wake.Writer.TryWrite(true);
+            }
+        });
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
         do
         {
             try
@@ -220,8 +235,24 @@ public sealed class ProviderSchemes(
                 // The schemes already registered keep working; the next tick tries again.
                 logger.LogWarning(ex, "Could not refresh the identity provider sign-in schemes.");
             }
+
+            var woken = wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            if (await Task.WhenAny(tick, woken) == tick)
+            {
+                if (!await tick)
+                {
+                    break;
+                }
+
+                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            }
+            else
+            {
+                await woken;
+                wake.Reader.TryRead(out _);
+            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (!stoppingToken.IsCancellationRequested);
     }
 
     private async Task<List<CiamSystem>> LoadAsync(CancellationToken cancellationToken)

@@ -258,9 +258,21 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
     private async Task<ChangeResult> ChangeAsync(long id, string action, Func<User, string?> rule, CancellationToken cancellationToken, SessionEndReason? endSessions = null, GuardedAction? guard = null)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return guard is null
+        var result = guard is null
             ? await ChangeInAsync(db, id, action, rule, endSessions, null, cancellationToken)
             : await AdminSafeguards.InGuardedTransactionAsync(db, () => ChangeInAsync(db, id, action, rule, endSessions, guard, cancellationToken), cancellationToken);
+        if (result.Succeeded)
+        {
+            // After the guarded transaction's commit: another instance re-reading at once sees the change.
+            notifier.Changed([id], action switch
+            {
+                "lock" or "unlock" => UserChangeKind.Lock,
+                "revoke_tokens" => UserChangeKind.Revoke,
+                _ => UserChangeKind.Changed,
+            });
+        }
+
+        return result;
     }
 
     private async Task<ChangeResult> ChangeInAsync(PortalDbContext db, long id, string action, Func<User, string?> rule, SessionEndReason? endSessions, GuardedAction? guard, CancellationToken cancellationToken)
@@ -287,10 +299,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         db.SetAuditAction(user, action);
-        return await SaveAsync(db, id, cancellationToken);
+        return await SaveAsync(db, id, cancellationToken, notify: false);
     }
 
-    private async Task<ChangeResult> SaveAsync(PortalDbContext db, long id, CancellationToken cancellationToken)
+    /// <param name="notify">False when the caller notifies after its own transaction commits.</param>
+    private async Task<ChangeResult> SaveAsync(PortalDbContext db, long id, CancellationToken cancellationToken, bool notify = true)
     {
         try
         {
@@ -306,7 +319,11 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         access.Invalidate(id);
-        notifier.Changed([id]);
+        if (notify)
+        {
+            notifier.Changed([id], UserChangeKind.Profile);
+        }
+
         return ChangeResult.Ok();
     }
 

@@ -8,12 +8,60 @@ using Microsoft.EntityFrameworkCore;
 namespace AdminPortal.App.Features.Users;
 
 /// <summary>Tells open circuits that users changed (sync results, support actions), so grids and details refresh live.</summary>
-/// <remarks>In-process only: with several instances, a circuit sees another instance's changes on its next load.</remarks>
+/// <remarks>
+/// A facade over the <see cref="IChangeFeed"/>: <see cref="Changed"/> publishes to every instance (call it after the
+/// commit), and <see cref="UsersChanged"/> fires for changes from any instance. The ids are all a circuit learns:
+/// it re-reads through its tenant-filtered services, so an id of another tenant's user changes nothing it shows.
+/// When the ids are unknown (a very large change, or notifications missed while the database was away) the
+/// collection is <see cref="Everyone"/>: test with <see cref="Touches"/>.
+/// </remarks>
 public sealed class UserSyncNotifier
 {
+    /// <summary>Stands for "any user may have changed": every open view reloads.</summary>
+    public static readonly IReadOnlyCollection<long> Everyone = new List<long>().AsReadOnly();
+
+    private readonly IChangeFeed feed;
+
+    /// <summary>On a feed of its own: one process, nothing else hears (services built by hand in tests).</summary>
+    public UserSyncNotifier() : this(new InProcessChangeFeed())
+    {
+    }
+
+    public UserSyncNotifier(IChangeFeed feed)
+    {
+        this.feed = feed;
+        // The feed lives as long as this singleton: the subscription is never undone.
+        feed.Subscribe(change =>
+        {
+            if (change.Topic == ChangeTopic.Resync || (change.Topic == ChangeTopic.Users && change.Many))
+            {
+                UsersChanged?.Invoke(Everyone);
+            }
+            else if (change.Topic == ChangeTopic.Users)
+            {
+                UsersChanged?.Invoke(change.Ids);
+            }
+        });
+    }
+
     public event Action<IReadOnlyCollection<long>>? UsersChanged;
 
-    public void Changed(IReadOnlyCollection<long> userIds) => UsersChanged?.Invoke(userIds);
+    public void Changed(IReadOnlyCollection<long> userIds) => Changed(userIds, UserChangeKind.Changed);
+
+    public void Changed(IReadOnlyCollection<long> userIds, UserChangeKind kind)
+    {
+        if (userIds.Count > 0)
+        {
+            // Delivered here synchronously; the NOTIFY to other instances finishes in the background and never throws.
+            _ = feed.PublishAsync(Change.UsersChanged(userIds, kind));
+        }
+    }
+
+    /// <summary>Whether a <see cref="UsersChanged"/> notice may concern <paramref name="userId"/>.</summary>
+    public static bool Touches(IReadOnlyCollection<long> ids, long userId) => ReferenceEquals(ids, Everyone) || ids.Contains(userId);
+
+    /// <summary>Whether a <see cref="UsersChanged"/> notice may concern any of <paramref name="userIds"/>.</summary>
+    public static bool TouchesAny(IReadOnlyCollection<long> ids, IEnumerable<long> userIds) => ReferenceEquals(ids, Everyone) || userIds.Any(ids.Contains);
 }
 
 public sealed record SyncResult(bool Succeeded, string? Error);
@@ -202,7 +250,7 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
         metrics?.Synced("synced", synced);
         metrics?.Synced("failed", users.Count - synced);
 
-        notifier.Changed(ids);
+        notifier.Changed(ids, UserChangeKind.Sync);
         return users.Count;
     }
 }
