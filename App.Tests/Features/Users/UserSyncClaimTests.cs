@@ -167,6 +167,42 @@ public class UserSyncClaimTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ClaimQuery_OnPostgres_SeeksTheSyncQueueIndex()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Postgres, seed: true);
+        await PendingUsersAsync(database, 5000);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        // As in production: most users synced, a few pending, some of those claimed.
+        await context.Db.Users.Where(u => u.Id % 10 != 0).ExecuteUpdateAsync(set => set.SetProperty(u => u.SyncStatus, SyncStatus.Synced));
+        var connection = (Npgsql.NpgsqlConnection)context.Db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using (var analyze = new Npgsql.NpgsqlCommand("ANALYZE users", connection))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        // The claim's inner query, as UserSyncWorker.ClaimAsync sends it.
+        await using var explain = new Npgsql.NpgsqlCommand("""
+            EXPLAIN SELECT id FROM users
+            WHERE sync_status = 'pending' AND (sync_claimed_until IS NULL OR sync_claimed_until < now())
+              AND (invited_at IS NULL OR invitation_accepted_at IS NOT NULL)
+            ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED
+            """, connection);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        output.WriteLine(string.Join("\n", plan));
+        Assert.Contains(plan, line => line.Contains("Index Scan using ix_users_sync_queue"));
+        Assert.DoesNotContain(plan, line => line.Contains("Seq Scan") || line.Contains("Sort"));
+    }
+
+    [Fact]
     public void Settings_Defaults_AreTheDocumentedOnes()
     {
         var settings = UserSyncSettings.From(new ConfigurationBuilder().Build());
