@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (Debian's postgresql, chromium, nodejs and npm, and the test OpenID
+# Runs every test: installs what the tests need (Debian's postgresql, chromium, nodejs, npm and haproxy, and the test OpenID
 # provider's pinned npm packages) when missing, starts a private
 # PostgreSQL cluster on 127.0.0.1, checks the migrations against the model, runs dotnet test, stops the cluster, and
 # ends with the line "N passed, N failed".
@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 root=$(pwd)
 
 . scripts/private-postgres.sh
-install_missing postgresql chromium nodejs npm
+install_missing postgresql chromium nodejs npm haproxy
 # The third-party OpenID provider of the sign-in tests (oidc-provider, pinned by its package-lock.json).
 if [ ! -d App.Tests/OidcProvider/node_modules/oidc-provider ]; then
   log "installing the test OpenID provider's npm packages"

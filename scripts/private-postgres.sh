@@ -22,6 +22,7 @@ install_missing() {
       chromium) [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core) ;;
       nodejs) command -v node >/dev/null || missing+=(nodejs) ;;
       npm) command -v npm >/dev/null || missing+=(npm) ;;
+      haproxy) command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) ;;
     esac
   done
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -76,6 +76,20 @@ public class CockroachCompatibilityTests
     }
 
     [Fact]
+    public void SyncClaim_UsesNothingCockroachDbLacks()
+    {
+        // The sync queue's claim (UserSyncWorker.ClaimAsync): FOR UPDATE SKIP LOCKED and UPDATE ... WHERE id IN (subquery)
+        // are both supported by CockroachDB (cockroachlabs.com/docs/stable/select-for-update).
+        string source = Read("App/Features/Users/UserSync.cs");
+        var queries = Regex.Matches(source, "\"\"\"(.*?)\"\"\"", RegexOptions.Singleline).Select(m => m.Groups[1].Value).Where(q => q.Contains("UPDATE users")).ToList();
+
+        var claim = Assert.Single(queries);
+        Assert.Contains("FOR UPDATE SKIP LOCKED", claim);
+        Assert.Contains("sync_status = 'pending'", claim); // the literal of ix_users_sync_queue's filter
+        Assert.Empty(Findings(claim, Unsupported));
+    }
+
+    [Fact]
     public async Task Detect_OnPostgres_IsNotCockroachDb()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);

@@ -308,7 +308,8 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         }
     }
 
-    private static readonly HashSet<string> UnauditedProperties = [nameof(IVersioned.Version), nameof(IHasTimestamps.UpdatedAt)];
+    // The sync lease is bookkeeping of the worker, not a change anyone made to the user.
+    private static readonly HashSet<string> UnauditedProperties = [nameof(IVersioned.Version), nameof(IHasTimestamps.UpdatedAt), nameof(Features.Users.User.SyncClaimedBy), nameof(Features.Users.User.SyncClaimedUntil)];
 
     private AuditEntry CreateAuditEntry(EntityEntry entry, long? customerId, DateTime now)
     {

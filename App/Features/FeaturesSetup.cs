@@ -28,6 +28,7 @@ public static class FeaturesSetup
         builder.Services.AddHttpClient(nameof(Users.DiscoveryDocumentSyncTarget), client => client.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<IdentityProviders.ProviderNetworkPolicy>().CreateHandler());
         builder.Services.AddSingleton<Users.ISyncTarget, Users.DiscoveryDocumentSyncTarget>();
+        Users.UserSyncSettings.From(builder.Configuration); // a bad Sync:* value stops the start-up here, with what is allowed
         builder.Services.AddSingleton<Users.UserSyncWorker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Users.UserSyncWorker>());
         builder.Services.AddScoped<AdminPortal.App.Tenancy.TenantSwitchService>();

@@ -91,4 +91,7 @@ public sealed class ForwardedOrigins
     }
 
     public bool Contains(string origin) => origins.ContainsKey(origin);
+
+    /// <summary>In a stable order, so that equal sets are recognised as equal.</summary>
+    public IReadOnlyCollection<string> All => [.. origins.Keys.Order(StringComparer.OrdinalIgnoreCase)];
 }

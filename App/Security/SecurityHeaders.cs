@@ -33,16 +33,27 @@ public static class SecurityHeaders
         builder.AddRateLimits();
         builder.AddProxyForwardedHeaders();
         var portal = Policy(extraScriptHash: null);
-        var devProvider = Policy("sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(DevProviderFormPostScript))));
+        string formPostHash = "sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(DevProviderFormPostScript)));
+        var devProvider = Policy(formPostHash);
+        // Behind a trusted proxy the browser reaches the development provider on the instance's own address and posts
+        // the code to the proxy's public origin: only origins a configured proxy made known (ForwardedOrigins) are added.
+        var behindProxy = new System.Collections.Concurrent.ConcurrentDictionary<string, HeaderPolicyCollection>();
         builder.Services.AddSecurityHeaderPolicies()
             .SetDefaultPolicy(portal)
-            .SetPolicySelector(context => context.HttpContext.Request.Path.StartsWithSegments(DevIdentityProvider.PathPrefix, StringComparison.OrdinalIgnoreCase)
-                ? devProvider
-                : context.SelectedPolicy);
+            .SetPolicySelector(context =>
+            {
+                if (!context.HttpContext.Request.Path.StartsWithSegments(DevIdentityProvider.PathPrefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return context.SelectedPolicy;
+                }
+
+                var origins = context.HttpContext.RequestServices.GetService<ForwardedOrigins>()?.All ?? [];
+                return origins.Count == 0 ? devProvider : behindProxy.GetOrAdd(string.Join(' ', origins), _ => Policy(formPostHash, origins));
+            });
         return builder;
     }
 
-    private static HeaderPolicyCollection Policy(string? extraScriptHash) => new HeaderPolicyCollection()
+    private static HeaderPolicyCollection Policy(string? extraScriptHash, IReadOnlyCollection<string>? extraFormActions = null) => new HeaderPolicyCollection()
         .AddContentTypeOptionsNoSniff()
         .AddFrameOptionsDeny()
         .AddReferrerPolicyStrictOriginWhenCrossOrigin()
@@ -62,7 +73,12 @@ public static class SecurityHeaders
             csp.AddConnectSrc().Self();
             csp.AddObjectSrc().None();
             csp.AddBaseUri().Self();
-            csp.AddFormAction().Self();
+            var formActions = csp.AddFormAction().Self();
+            foreach (string origin in extraFormActions ?? [])
+            {
+                formActions.From(origin);
+            }
+
             csp.AddFrameAncestors().None();
         })
         .AddPermissionsPolicyWithDefaultSecureDirectives();

@@ -708,6 +708,15 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("site_id");
 
+                    b.Property<string>("SyncClaimedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("sync_claimed_by");
+
+                    b.Property<DateTime?>("SyncClaimedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sync_claimed_until");
+
                     b.Property<string>("SyncStatus")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -740,6 +749,10 @@ namespace AdminPortal.Migrations.Postgres
                     b.HasIndex("CustomerId", "Email")
                         .IsUnique()
                         .HasDatabaseName("ix_users_customer_id_email");
+
+                    b.HasIndex("Id", "SyncClaimedUntil")
+                        .HasDatabaseName("ix_users_sync_queue")
+                        .HasFilter("sync_status = 'pending'");
 
                     b.HasIndex("OidcIssuer", "OidcSubject")
                         .HasDatabaseName("ix_users_oidc_issuer_oidc_subject");

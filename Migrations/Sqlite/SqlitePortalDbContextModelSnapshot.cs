@@ -693,6 +693,15 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("site_id");
 
+                    b.Property<string>("SyncClaimedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sync_claimed_by");
+
+                    b.Property<DateTime?>("SyncClaimedUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sync_claimed_until");
+
                     b.Property<string>("SyncStatus")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -725,6 +734,10 @@ namespace AdminPortal.Migrations.Sqlite
                     b.HasIndex("CustomerId", "Email")
                         .IsUnique()
                         .HasDatabaseName("ix_users_customer_id_email");
+
+                    b.HasIndex("Id", "SyncClaimedUntil")
+                        .HasDatabaseName("ix_users_sync_queue")
+                        .HasFilter("sync_status = 'pending'");
 
                     b.HasIndex("OidcIssuer", "OidcSubject")
                         .HasDatabaseName("ix_users_oidc_issuer_oidc_subject");

@@ -54,6 +54,13 @@ public class User : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
     public DateTime? LastSyncedAt { get; set; }
     public string? LastSyncError { get; set; }
 
+    /// <summary>The sync worker (instance and round) that holds this pending user; null when nobody does.</summary>
+    /// <remarks>Set and cleared by <see cref="UserSyncWorker"/> only, never audited: it is a lease, not a change to the user.</remarks>
+    public string? SyncClaimedBy { get; set; }
+
+    /// <summary>When the lease of <see cref="SyncClaimedBy"/> ends: after it another worker takes the user again (a crashed instance).</summary>
+    public DateTime? SyncClaimedUntil { get; set; }
+
     /// <summary>What the user may do in this portal; null means no portal access at all.</summary>
     public PortalRole? PortalRole { get; set; }
 
@@ -95,6 +102,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         entity.Property(u => u.OidcSubject).HasMaxLength(255);
         entity.Property(u => u.OidcIssuer).HasMaxLength(500);
         entity.Property(u => u.RefreshTokenHash).HasMaxLength(500);
+        entity.Property(u => u.SyncClaimedBy).HasMaxLength(UserSyncWorker.MaxClaimLength);
         entity.Property(u => u.SyncStatus).HasMaxLength(16).HasConversion(SnakeCaseEnumConverter.For<SyncStatus>());
         entity.Property(u => u.PortalRole).HasMaxLength(32).HasConversion(SnakeCaseEnumConverter.For<PortalRole>());
         entity.ToTable(t =>
@@ -116,6 +124,10 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         // The users grid's "Invited" filter: few rows per customer, found without reading the others.
         entity.HasIndex(u => new { u.CustomerId, u.InvitedAt, u.InvitationAcceptedAt });
         entity.HasIndex(u => new { u.SiteId, u.CreatedAt, u.Id }).IsDescending(false, true, true);
+        // The sync queue: "next pending users, unclaimed or lease expired, in id order" seeks into this small partial
+        // index (only pending rows) and reads the lease from it; the claim's SQL repeats the literal so that the
+        // planner can use it. CockroachDB has partial indexes since v20.2.
+        entity.HasIndex(u => new { u.Id, u.SyncClaimedUntil }).HasDatabaseName("ix_users_sync_queue").HasFilter("sync_status = 'pending'");
         // Sign-in looks users up by their OIDC identity, or by Entra oid + tid for legacy accounts.
         entity.HasIndex(u => new { u.OidcIssuer, u.OidcSubject });
         entity.HasIndex(u => new { u.AzureTenantId, u.AzureObjectId });

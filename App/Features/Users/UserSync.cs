@@ -177,14 +177,85 @@ public static class SyncErrors
     public static string InvalidDocument(string provider) => $"{provider}: the provider's discovery document is not valid.";
 }
 
-/// <summary>Processes pending users in batches: each gets synced or failed with the error, audited, and the circuits are told.</summary>
+/// <summary>
+/// How fast the sync queue drains: <c>Sync:BatchSize</c> users claimed per round, <c>Sync:Parallelism</c> provider
+/// checks at once within a round, <c>Sync:Interval</c> between rounds when the queue is empty (a full round is followed
+/// at once by the next), and <c>Sync:Lease</c>, how long a claim holds before another instance takes the users again.
+/// </summary>
+public sealed record UserSyncSettings(int BatchSize, TimeSpan Interval, int Parallelism, TimeSpan Lease)
+{
+    public const int DefaultBatchSize = 100;
+    public const int MaxBatchSize = 1000;
+    public const int DefaultParallelism = 8;
+    public const int MaxParallelism = 64;
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>Reads and checks the <c>Sync</c> section; a bad value stops the start-up with what is wrong and what is allowed.</summary>
+    public static UserSyncSettings From(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        int batchSize = Read(configuration, "Sync:BatchSize", DefaultBatchSize, int.TryParse, value => value is >= 1 and <= MaxBatchSize,
+            $"a whole number from 1 to {MaxBatchSize}", problems);
+        int parallelism = Read(configuration, "Sync:Parallelism", DefaultParallelism, int.TryParse, value => value is >= 1 and <= MaxParallelism,
+            $"a whole number from 1 to {MaxParallelism}", problems);
+        var interval = Read(configuration, "Sync:Interval", DefaultInterval, TryParseTime, value => value >= TimeSpan.FromMilliseconds(100) && value <= TimeSpan.FromHours(1),
+            "a time from 00:00:00.1 to 01:00:00 (hh:mm:ss)", problems);
+        var lease = Read(configuration, "Sync:Lease", DefaultLease, TryParseTime, value => value >= TimeSpan.FromSeconds(10) && value <= TimeSpan.FromDays(1),
+            "a time from 00:00:10 to 1.00:00:00 (hh:mm:ss), longer than a round takes", problems);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("The user sync settings are not valid: " + string.Join(" ", problems));
+        }
+
+        return new UserSyncSettings(batchSize, interval, parallelism, lease);
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static bool TryParseTime(string text, out TimeSpan value) =>
+        TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value);
+
+    private static T Read<T>(IConfiguration configuration, string key, T fallback, TryParse<T> parse, Func<T, bool> allowed, string expected, List<string> problems)
+    {
+        string? text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        if (parse(text.Trim(), out var value) && allowed(value))
+        {
+            return value;
+        }
+
+        // The value is an operator's setting, not a secret; it is quoted so a stray character is visible.
+        problems.Add($"{key} is \"{text}\"; it must be {expected}.");
+        return fallback;
+    }
+}
+
+/// <summary>
+/// Processes pending users in rounds: it claims a batch (a lease in <c>users.sync_claimed_by/until</c>), checks the
+/// providers a few users at a time, and writes each result with its audit entry, releasing the claim; the circuits
+/// are told. Every instance runs one: claims never overlap, so instances share the queue instead of racing for it.
+/// </summary>
+/// <remarks>
+/// The claim is one statement: on PostgreSQL (and CockroachDB) <c>FOR UPDATE SKIP LOCKED</c> picks rows nobody else is
+/// claiming at that moment; on SQLite, which has one writer at a time, a conditional <c>UPDATE</c> is atomic on its own.
+/// A crashed instance's users are taken again when their lease ends (<c>Sync:Lease</c>).
+/// </remarks>
 public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget target, UserSyncNotifier notifier, IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<UserSyncWorker> logger, Observability.PortalMetrics? metrics = null) : BackgroundService
 {
-    public const int BatchSize = 50;
+    public const int MaxClaimLength = 100;
+
+    /// <summary>Read once: a bad value fails when the host builds the worker, i.e. at start-up.</summary>
+    public UserSyncSettings Settings { get; } = UserSyncSettings.From(configuration);
+
+    private readonly string instance = configuration["Observability:InstanceId"] is { Length: > 0 } configured ? configured : $"{Environment.MachineName}-{Environment.ProcessId}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = configuration.GetValue("Sync:Interval", TimeSpan.FromSeconds(5));
         // The development provider's address is known once the server listens.
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -194,17 +265,58 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            int processed = 0;
             try
             {
-                await RunOnceAsync(stoppingToken);
+                processed = await RunOnceAsync(stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                logger.LogError(exception, "The user sync batch failed; it runs again in {Interval}.", interval);
+                logger.LogError(exception, "The user sync batch failed; it runs again in {Interval}.", Settings.Interval);
             }
 
-            await Task.Delay(interval, stoppingToken);
+            // A full round means more are waiting: the next one starts at once. Only an empty queue waits.
+            if (processed < Settings.BatchSize)
+            {
+                await Task.Delay(Settings.Interval, clock, stoppingToken);
+            }
         }
+    }
+
+    /// <summary>Claims up to <see cref="UserSyncSettings.BatchSize"/> pending users for this round; returns the claim's name.</summary>
+    /// <remarks>Public so that a test can claim and then "crash" without writing a result.</remarks>
+    public async Task<(string Claim, IReadOnlyList<long> UserIds)> ClaimAsync(PortalDbContext db, CancellationToken cancellationToken = default)
+    {
+        string claim = $"{(instance.Length > 60 ? instance[..60] : instance)}#{Guid.NewGuid():N}"; // which instance, and which round
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now + Settings.Lease;
+        if (db.Database.IsNpgsql())
+        {
+            // The literal 'pending' matches ix_users_sync_queue's filter; a parameter would not let the planner use it.
+            // A pending invitation has no provider link to verify yet: it is synced after its first sign-in.
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE users SET sync_claimed_by = {claim}, sync_claimed_until = {until}
+                WHERE id IN (
+                    SELECT id FROM users
+                    WHERE sync_status = 'pending' AND (sync_claimed_until IS NULL OR sync_claimed_until < {now})
+                      AND (invited_at IS NULL OR invitation_accepted_at IS NOT NULL)
+                    ORDER BY id
+                    LIMIT {Settings.BatchSize}
+                    FOR UPDATE SKIP LOCKED)
+                """, cancellationToken);
+        }
+        else
+        {
+            // One UPDATE with its own subquery: SQLite runs one writer at a time, so the choice and the claim are atomic.
+            var due = db.Users
+                .Where(u => u.SyncStatus == SyncStatus.Pending && (u.SyncClaimedUntil == null || u.SyncClaimedUntil < now) && (u.InvitedAt == null || u.InvitationAcceptedAt != null))
+                .OrderBy(u => u.Id).Take(Settings.BatchSize).Select(u => u.Id);
+            await db.Users.Where(u => due.Contains(u.Id))
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.SyncClaimedBy, claim).SetProperty(u => u.SyncClaimedUntil, until), cancellationToken);
+        }
+
+        var ids = await db.Users.Where(u => u.SyncClaimedBy == claim).OrderBy(u => u.Id).Select(u => u.Id).ToListAsync(cancellationToken);
+        return (claim, ids);
     }
 
     /// <returns>How many users it processed.</returns>
@@ -213,24 +325,29 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.System("user-sync"));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
-        // A pending invitation has no provider link to verify yet: it is synced after its first sign-in.
-        var users = await db.Users.Where(u => u.SyncStatus == SyncStatus.Pending && (u.InvitedAt == null || u.InvitationAcceptedAt != null)).OrderBy(u => u.UpdatedAt).ThenBy(u => u.Id).Take(BatchSize).ToListAsync(cancellationToken);
-        if (users.Count == 0)
+        var (claim, ids) = await ClaimAsync(db, cancellationToken);
+        if (ids.Count == 0)
         {
             return 0;
         }
 
-        var ids = users.Select(u => u.Id).ToList();
+        var users = await db.Users.Where(u => u.SyncClaimedBy == claim).OrderBy(u => u.Id).ToListAsync(cancellationToken);
         var providers = (await db.UserCiamMappings.AsNoTracking().Where(m => ids.Contains(m.UserId))
                 .Select(m => new { m.UserId, m.CiamSystem!.Name, m.CiamSystem.Authority, m.CiamSystem.IsEnabled }).ToListAsync(cancellationToken))
             .Where(m => m.IsEnabled)
             .ToLookup(m => m.UserId, m => (m.Name, m.Authority));
-        foreach (var user in users)
+        // The provider checks run a few at a time; the context is touched only afterwards, on this one thread.
+        var results = new SyncResult[users.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), new ParallelOptions { MaxDegreeOfParallelism = Settings.Parallelism, CancellationToken = cancellationToken },
+            async (index, token) => results[index] = await target.SyncAsync(users[index], providers[users[index].Id].ToList(), token));
+        for (int index = 0; index < users.Count; index++)
         {
-            var result = await target.SyncAsync(user, providers[user.Id].ToList(), cancellationToken);
-            user.SyncStatus = result.Succeeded ? SyncStatus.Synced : SyncStatus.Failed;
+            var user = users[index];
+            user.SyncStatus = results[index].Succeeded ? SyncStatus.Synced : SyncStatus.Failed;
             user.LastSyncedAt = clock.GetUtcNow().UtcDateTime;
-            user.LastSyncError = result.Error;
+            user.LastSyncError = results[index].Error;
+            user.SyncClaimedBy = null; // the result is the release
+            user.SyncClaimedUntil = null;
             db.SetAuditAction(user, "sync");
         }
 
@@ -240,8 +357,12 @@ public sealed class UserSyncWorker(IServiceScopeFactory scopes, ISyncTarget targ
         }
         catch (DbUpdateConcurrencyException)
         {
-            // Someone changed one of these users meanwhile: the batch is dropped whole and retried next round.
+            // Someone changed one of these users meanwhile: the round is dropped whole, its claim released, and the
+            // users are taken again by the next round (of any instance).
             logger.LogInformation("A user changed during sync; the batch runs again.");
+            db.ChangeTracker.Clear();
+            await db.Users.Where(u => u.SyncClaimedBy == claim)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.SyncClaimedBy, (string?)null).SetProperty(u => u.SyncClaimedUntil, (DateTime?)null), CancellationToken.None);
             metrics?.Synced("retried", users.Count);
             return 0;
         }
