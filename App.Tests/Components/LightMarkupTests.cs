@@ -42,6 +42,7 @@ public sealed class LightMarkupTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<UserSyncNotifier>();
         Services.AddScoped<UserService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
         Services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
         Services.AddSingleton(new SignInProviders());
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();

@@ -32,7 +32,8 @@ public enum CancelOutcome
 /// cancels them. The tenant comes from the circuit (<see cref="TenantContext"/>), never from the caller: a job is
 /// recorded with the starter's customer, site, role and person, and runs with exactly those.
 /// </summary>
-public sealed class JobService(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, UserBulkService userBulk, PostBulkService postBulk, TimeProvider clock)
+/// <remarks>The bulk services are resolved per kind (from the same scope): a page of one kind need not carry the other's.</remarks>
+public sealed class JobService(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, IServiceProvider services, TimeProvider clock)
 {
     /// <summary>How many jobs the page shows: the newest; older ones are in the audit log.</summary>
     public const int PageSize = 100;
@@ -48,14 +49,14 @@ public sealed class JobService(IDbContextFactory<PortalDbContext> factory, Tenan
     {
         RefuseFilter(target.Filter.Search);
         return StartAsync(JobKind.Users, action.ToString(), PortalPolicies.ManageUserSignIn, JsonSerializer.Serialize(target.Filter, FilterJson), target.SelectedIds,
-            () => userBulk.PreviewAsync(action, target, cancellationToken), cancellationToken);
+            () => services.GetRequiredService<UserBulkService>().PreviewAsync(action, target, cancellationToken), cancellationToken);
     }
 
     public Task<BulkJob> StartPostsJobAsync(PostBulkAction action, PostBulkTarget target, CancellationToken cancellationToken = default)
     {
         RefuseFilter(target.Filter.Search);
         return StartAsync(JobKind.Posts, action.ToString(), PortalPolicies.EditPosts, JsonSerializer.Serialize(target.Filter, FilterJson), target.SelectedIds,
-            () => postBulk.PreviewAsync(action, target, cancellationToken), cancellationToken);
+            () => services.GetRequiredService<PostBulkService>().PreviewAsync(action, target, cancellationToken), cancellationToken);
     }
 
     private static void RefuseFilter(string? search)
@@ -210,4 +211,32 @@ public sealed class JobService(IDbContextFactory<PortalDbContext> factory, Tenan
         job.CreatedAt, job.StartedAt, job.FinishedAt, job.CancelRequestedBy is not null, job.Error, job.IsActive && MayCancel(job, scope));
 
     internal static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
+}
+
+/// <summary>How a bulk bar follows its job: the job row, read about once a second, from whichever instance runs it.</summary>
+public static class JobWatch
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reports each reading; returns the last one when the job has ended, or null when it vanished from scope.</summary>
+    public static async Task<JobRow?> UntilFinishedAsync(JobService jobs, long id, Action<JobRow> progress, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var row = await jobs.GetAsync(id, cancellationToken);
+            if (row is null)
+            {
+                return null;
+            }
+
+            progress(row);
+            if (row.State is not (JobState.Queued or JobState.Running))
+            {
+                return row;
+            }
+        }
+
+        return null;
+    }
 }
