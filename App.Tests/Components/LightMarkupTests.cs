@@ -192,7 +192,7 @@ public sealed class LightMarkupTests : BunitContext, IAsyncLifetime
         var menu = Render<NavMenu>();
 
         var links = menu.FindAll("nav[aria-label=Areas] a.mud-nav-link");
-        Assert.Equal(["Dashboard", "Users"], links.Select(l => l.TextContent.Trim()).ToArray());
+        Assert.Equal(["Dashboard", "Users", "Jobs"], links.Select(l => l.TextContent.Trim()).ToArray());
         Assert.Empty(menu.FindComponents<MudNavLink>());
         Assert.Empty(menu.FindComponents<Microsoft.AspNetCore.Components.Authorization.AuthorizeView>());
         var users = menu.Find("a[href='/users']");
