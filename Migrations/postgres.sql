@@ -688,30 +688,64 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
-    ALTER TABLE users ADD sync_claimed_by character varying(100);
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
+    CREATE TABLE jobs (
+        id bigint NOT NULL DEFAULT (unique_rowid()),
+        customer_id bigint,
+        site_id bigint,
+        kind character varying(16) NOT NULL,
+        action character varying(32) NOT NULL,
+        filter character varying(2000) NOT NULL,
+        selected_ids text,
+        total integer NOT NULL,
+        done integer NOT NULL,
+        cursor_last_id bigint NOT NULL,
+        state character varying(16) NOT NULL,
+        started_by character varying(320) NOT NULL,
+        started_by_user_id bigint,
+        started_by_role character varying(32) NOT NULL,
+        claimed_by character varying(200),
+        lease_until timestamp with time zone,
+        cancel_requested_by character varying(320),
+        error character varying(1000),
+        created_at timestamp with time zone NOT NULL,
+        started_at timestamp with time zone,
+        finished_at timestamp with time zone,
+        CONSTRAINT pk_jobs PRIMARY KEY (id),
+        CONSTRAINT ck_jobs_kind CHECK (kind IN ('users', 'posts')),
+        CONSTRAINT ck_jobs_state CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        CONSTRAINT fk_jobs_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT,
+        CONSTRAINT fk_jobs_sites_site_id FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE RESTRICT
+    );
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
-    ALTER TABLE users ADD sync_claimed_until timestamp with time zone;
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
+    CREATE INDEX ix_jobs_claim ON jobs (state, lease_until, created_at, id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
-    CREATE INDEX ix_users_sync_queue ON users (id, sync_claimed_until) WHERE sync_status = 'pending';
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
+    CREATE INDEX ix_jobs_customer_id_created_at_id ON jobs (customer_id, created_at DESC, id DESC);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
+    CREATE INDEX ix_jobs_site_id ON jobs (site_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
     INSERT INTO migration_status (migration_id, product_version)
-    VALUES ('20261201195339_UserSyncClaims', '10.0.15');
+    VALUES ('20261201200001_AddJobs', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

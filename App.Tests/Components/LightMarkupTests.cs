@@ -42,6 +42,7 @@ public sealed class LightMarkupTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<UserSyncNotifier>();
         Services.AddScoped<UserService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
         Services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
         Services.AddSingleton(new SignInProviders());
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
@@ -191,7 +192,7 @@ public sealed class LightMarkupTests : BunitContext, IAsyncLifetime
         var menu = Render<NavMenu>();
 
         var links = menu.FindAll("nav[aria-label=Areas] a.mud-nav-link");
-        Assert.Equal(["Dashboard", "Users"], links.Select(l => l.TextContent.Trim()).ToArray());
+        Assert.Equal(["Dashboard", "Users", "Jobs"], links.Select(l => l.TextContent.Trim()).ToArray());
         Assert.Empty(menu.FindComponents<MudNavLink>());
         Assert.Empty(menu.FindComponents<Microsoft.AspNetCore.Components.Authorization.AuthorizeView>());
         var users = menu.Find("a[href='/users']");

@@ -90,6 +90,14 @@ public class CockroachCompatibilityTests
     }
 
     [Fact]
+    public void JobClaimQuery_UsesNothingCockroachDbLacks_AndSkipsLockedRows()
+    {
+        // CockroachDB supports SELECT … FOR UPDATE SKIP LOCKED (cockroachlabs.com/docs/stable/select-for-update).
+        Assert.Contains("FOR UPDATE SKIP LOCKED", App.Features.Jobs.JobRunner.ClaimSqlPostgres);
+        Assert.Empty(Findings(App.Features.Jobs.JobRunner.ClaimSqlPostgres, Unsupported));
+    }
+
+    [Fact]
     public async Task Detect_OnPostgres_IsNotCockroachDb()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);

@@ -36,6 +36,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         // Revalidate circuits every 2 s, so that a revocation test does not wait the default 30 s.
         builder.UseSetting("Auth:RevalidationInterval", "00:00:02");
         builder.UseSetting("Sync:Interval", "00:00:01");
+        // Bulk actions are durable jobs (Features/Jobs): an idle worker looks for one four times a second, not every 2 s.
+        builder.UseSetting("Jobs:PollInterval", "00:00:00.250");
         // Tests change data and read the dashboard right after: every report view recomputes in the background.
         builder.UseSetting("Reports:MaxAge", "00:00:00");
         builder.UseSetting("Reports:MinRefreshInterval", "00:00:00");

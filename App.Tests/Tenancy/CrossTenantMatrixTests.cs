@@ -78,6 +78,10 @@ public partial class CrossTenantMatrixTests
             {
                 rows.AddRange((await db.Set<App.Features.Reports.ReportSnapshot>().AsNoTracking().ToListAsync()).Select(r => new Row(type, r.Id, new Owner(r.CustomerId, r.SiteId), false)));
             }
+            else if (type == typeof(App.Features.Jobs.BulkJob))
+            {
+                rows.AddRange((await db.Jobs.AsNoTracking().ToListAsync()).Select(j => new Row(type, j.Id, new Owner(j.CustomerId, j.SiteId), false)));
+            }
             else if (type == typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey))
             {
                 // The key ring belongs to no tenant and is hidden from all of them, the system scope included: only
@@ -96,7 +100,7 @@ public partial class CrossTenantMatrixTests
     private static bool Readable(TenantScope scope, Row row) =>
         row.Type == typeof(CiamSystem) && row.Owner.CustomerId is null
             ? true // platform-wide providers are readable by every tenant, writable by none
-            : row.Type == typeof(App.Features.Reports.ReportSnapshot) && scope.SiteId is not null
+            : (row.Type == typeof(App.Features.Reports.ReportSnapshot) || row.Type == typeof(App.Features.Jobs.BulkJob)) && scope.SiteId is not null
                 ? row.Owner.CustomerId == scope.CustomerId && row.Owner.SiteId == scope.SiteId // a customer-wide report counts the other sites too
                 : row.Owner.CustomerId == scope.CustomerId && (scope.SiteId is null || row.Owner.SiteId is null || row.Owner.SiteId == scope.SiteId);
 
@@ -108,6 +112,12 @@ public partial class CrossTenantMatrixTests
         var set = (IQueryable<object>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(db, null)!;
         return includeTrash ? set.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]) : set;
     }
+
+    private static App.Features.Jobs.BulkJob MatrixJob(long? customerId, long? siteId) => new()
+    {
+        CustomerId = customerId, SiteId = siteId, Kind = App.Features.Jobs.JobKind.Users, Action = "Lock", Filter = "{}", Total = 1,
+        State = App.Features.Jobs.JobState.Queued, StartedBy = "matrix", StartedByRole = PortalRoles.CustomerAdmin, CreatedAt = DateTime.UtcNow,
+    };
 
     [Theory, BothProviders]
     public async Task EveryRoleEveryEntity_ForeignRows_AreNotFoundAndNeverWritten(DatabaseProvider provider)
@@ -130,6 +140,15 @@ public partial class CrossTenantMatrixTests
                 system.Db.CustomerDomains.Add(new CustomerDomain { CustomerId = customer.Id, Domain = customer.Slug + ".matrix.example" });
             }
 
+            // Nor jobs: one customer-wide job per customer, one site-bound (an editor's) and one platform-wide.
+            foreach (var customer in await system.Db.Customers.AsNoTracking().ToListAsync())
+            {
+                long site = await system.Db.Sites.Where(s => s.CustomerId == customer.Id).OrderBy(s => s.Name).Select(s => s.Id).FirstAsync();
+                system.Db.Jobs.Add(MatrixJob(customer.Id, null));
+                system.Db.Jobs.Add(MatrixJob(customer.Id, site));
+            }
+
+            system.Db.Jobs.Add(MatrixJob(null, null));
             await system.Db.SaveChangesAsync();
 
             // Nor report snapshots: the platform's, each customer's, and one site's.
@@ -477,5 +496,52 @@ public partial class CrossTenantMatrixTests
         // The seeded sign-ins are about Contoso's own users: those do link.
         Assert.Contains(rows, r => r.EntityHref is { } href && href.StartsWith("/users/", StringComparison.Ordinal));
         Assert.DoesNotContain(rows, r => r.ActorLabel.Contains(foreignUser.Email, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The Jobs page's read and write paths (JobService.GetAsync, ListAsync, CancelAsync): another tenant's job id
+    /// from the URL or a forged cancel is "not found", lists show only the own tenant's jobs, and nothing is written.
+    /// </summary>
+    [Theory, BothProviders]
+    public async Task JobService_ForeignJobIds_AreNotFound_AndCannotBeCancelled(DatabaseProvider provider)
+    {
+        await using var harness = await Features.Jobs.JobTests.Harness.CreateAsync(provider);
+        var contoso = await harness.AdminOfAsync("contoso");
+        var fabrikam = await harness.AdminOfAsync("fabrikam");
+        var contosoEditor = await harness.AdminOfAsync("contoso", PortalRole.Editor);
+        var foreign = await harness.StartLockAsync(fabrikam);
+        var own = await harness.StartLockAsync(contoso);
+        App.Features.Jobs.BulkJob otherSite;
+        await using (var editorScope = harness.Scope(contosoEditor))
+        {
+            otherSite = await editorScope.ServiceProvider.GetRequiredService<App.Features.Jobs.JobService>()
+                .StartPostsJobAsync(PostBulkAction.Trash, new PostBulkTarget(new PostFilter(), null));
+        }
+
+        int auditBefore;
+        await using (var system = await harness.Database.ContextAsync(TenantScope.System()))
+        {
+            auditBefore = await system.Db.AuditLog.CountAsync();
+        }
+
+        foreach (var (scope, foreignId) in new[] { (contoso, foreign.Id), (contoso with { Role = PortalRoles.Support }, foreign.Id), (contosoEditor, own.Id), (fabrikam, otherSite.Id) })
+        {
+            await using var circuit = harness.Scope(scope);
+            var jobs = circuit.ServiceProvider.GetRequiredService<App.Features.Jobs.JobService>();
+            Assert.Null(await jobs.GetAsync(foreignId));
+            Assert.Equal(App.Features.Jobs.CancelOutcome.NotFound, await jobs.CancelAsync(foreignId));
+            Assert.DoesNotContain(await jobs.ListAsync(), j => j.Id == foreignId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Null(await jobs.GetAsync(long.MaxValue));
+        }
+
+        await using (var circuit = harness.Scope(contoso))
+        {
+            Assert.Equal([own.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), otherSite.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                (await circuit.ServiceProvider.GetRequiredService<App.Features.Jobs.JobService>().ListAsync()).Select(j => j.Id).Order());
+        }
+
+        await using var after = await harness.Database.ContextAsync(TenantScope.System());
+        Assert.Equal(auditBefore, await after.Db.AuditLog.CountAsync());
+        Assert.Equal(3, await after.Db.Jobs.CountAsync(j => j.State == App.Features.Jobs.JobState.Queued && j.CancelRequestedBy == null));
     }
 }

@@ -46,6 +46,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<PortalSession> PortalSessions => Set<PortalSession>();
     public DbSet<CustomerDomain> CustomerDomains => Set<CustomerDomain>();
+    public DbSet<Features.Jobs.BulkJob> Jobs => Set<Features.Jobs.BulkJob>();
 
     public TenantScope Tenant => tenant.Current;
 
@@ -87,6 +88,8 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(TenantFilter, a => TenantAllCustomers || (TenantCustomerId != null && a.CustomerId == TenantCustomerId));
         modelBuilder.Entity<PortalSession>().HasQueryFilter(TenantFilter, s => TenantAllCustomers || (TenantCustomerId != null && s.CustomerId == TenantCustomerId));
         modelBuilder.Entity<CustomerDomain>().HasQueryFilter(TenantFilter, d => TenantAllCustomers || (TenantCustomerId != null && d.CustomerId == TenantCustomerId));
+        // A job is its starter's: a site-bound starter's job is seen within that site only; a platform-wide one (no customer) by platform admins.
+        modelBuilder.Entity<Features.Jobs.BulkJob>().HasQueryFilter(TenantFilter, j => TenantAllCustomers || (TenantCustomerId != null && j.CustomerId == TenantCustomerId && (TenantSiteId == null || j.SiteId == TenantSiteId)));
         modelBuilder.Entity<Features.Reports.ReportSnapshot>().HasQueryFilter(TenantFilter, r => TenantAllCustomers || (TenantCustomerId != null && r.CustomerId == TenantCustomerId && (TenantSiteId == null || r.SiteId == TenantSiteId)));
 
         // The Data Protection key ring: created by these migrations, read and written only by DataProtectionKeyContext.
@@ -221,6 +224,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                     CiamSystem => (long?)values[nameof(CiamSystem.CustomerId)],
                     AuditEntry => (long?)values[nameof(AuditEntry.CustomerId)],
                     Features.Reports.ReportSnapshot => (long?)values[nameof(Features.Reports.ReportSnapshot.CustomerId)],
+                    Features.Jobs.BulkJob => (long?)values[nameof(Features.Jobs.BulkJob.CustomerId)],
                     Post => siteOwners.TryGetValue((long)values[nameof(Post.SiteId)]!, out long c) ? c : Refuse(entry),
                     Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey => throw new InvalidOperationException("The Data Protection key ring is written only through DataProtectionKeyContext."),
                     _ => throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} has no tenant rule: add one to PortalDbContext."),
@@ -236,6 +240,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
                 {
                     Site => (long)values[nameof(Site.Id)]!,
                     User => (long)values[nameof(User.SiteId)]!,
+                    Features.Jobs.BulkJob job when scope.SiteId is not null => job.SiteId ?? -1,
                     _ => null,
                 };
                 if (!scope.AllCustomers && scope.SiteId is not null && site is not null && site != scope.SiteId)

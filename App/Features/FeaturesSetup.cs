@@ -37,6 +37,8 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Sessions.SessionListService>();
         builder.Services.AddScoped<ViewAs.ViewAsService>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
+        builder.Services.AddScoped<Jobs.JobService>();
+        builder.Services.AddHostedService<Jobs.JobWorker>();
         builder.Services.AddReports();
         return builder;
     }

@@ -11,6 +11,18 @@ public readonly record struct BulkBatch(int Read, long LastId, IReadOnlyList<lon
 /// <summary>How far a run got: <see cref="Cancelled"/> when "stop after this batch" ended it before the end.</summary>
 public sealed record BulkRun(int Done, int Total, bool Cancelled);
 
+/// <summary>Where a run resumes: after <see cref="After"/> (the last committed batch's last id), with <see cref="Done"/> rows already done.</summary>
+public readonly record struct BulkStart(long After, int Done);
+
+/// <summary>
+/// One bulk action, ready to run: its batch, the transaction each batch runs in, and what to tell caches after a
+/// commit. The in-circuit run and the durable job (Features/Jobs) run the same plan.
+/// </summary>
+public sealed record BulkPlan(
+    Func<PortalDbContext, long, Task<BulkBatch>> Batch,
+    Func<PortalDbContext, Func<Task<BulkBatch>>, Task<BulkBatch>>? InTransaction = null,
+    Action<IReadOnlyList<long>>? AfterCommit = null);
+
 /// <summary>
 /// The one bulk runner for every grid: batches by id (keyset, so each batch reads on from where the last one stopped,
 /// whatever the batches changed), each batch on a fresh context in its own transaction, progress after each batch.
@@ -25,11 +37,12 @@ public static class BulkRunner
         IProgress<BulkProgress>? progress,
         CancellationToken cancellationToken,
         Func<PortalDbContext, Func<Task<BulkBatch>>, Task<BulkBatch>>? inTransaction = null,
-        Action<IReadOnlyList<long>>? afterCommit = null)
+        Action<IReadOnlyList<long>>? afterCommit = null,
+        BulkStart? start = null)
     {
         inTransaction ??= InTransactionAsync;
-        int done = 0, batches = 0;
-        long after = long.MinValue;
+        int done = start?.Done ?? 0, batches = 0;
+        long after = start?.After ?? long.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);

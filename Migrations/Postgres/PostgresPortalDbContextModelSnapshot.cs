@@ -324,6 +324,132 @@ namespace AdminPortal.Migrations.Postgres
                     b.ToTable("user_ciam_mappings", (string)null);
                 });
 
+            modelBuilder.Entity("AdminPortal.App.Features.Jobs.BulkJob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("unique_rowid()");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("CancelRequestedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("cancel_requested_by");
+
+                    b.Property<string>("ClaimedBy")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Cursor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cursor_last_id");
+
+                    b.Property<long?>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<int>("Done")
+                        .HasColumnType("integer")
+                        .HasColumnName("done");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Filter")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("filter");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("SelectedIds")
+                        .HasColumnType("text")
+                        .HasColumnName("selected_ids");
+
+                    b.Property<long?>("SiteId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("site_id");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("started_by");
+
+                    b.Property<string>("StartedByRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("started_by_role");
+
+                    b.Property<long?>("StartedByUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("started_by_user_id");
+
+                    b.Property<string>("State")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer")
+                        .HasColumnName("total");
+
+                    b.HasKey("Id")
+                        .HasName("pk_jobs");
+
+                    b.HasIndex("SiteId")
+                        .HasDatabaseName("ix_jobs_site_id");
+
+                    b.HasIndex("CustomerId", "CreatedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_jobs_customer_id_created_at_id");
+
+                    b.HasIndex("State", "LeaseUntil", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_jobs_claim");
+
+                    b.ToTable("jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_jobs_kind", "kind IN ('users', 'posts')");
+
+                            t.HasCheckConstraint("ck_jobs_state", "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')");
+                        });
+                });
+
             modelBuilder.Entity("AdminPortal.App.Features.Posts.Post", b =>
                 {
                     b.Property<long>("Id")
@@ -872,6 +998,21 @@ namespace AdminPortal.Migrations.Postgres
                     b.Navigation("CiamSystem");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("AdminPortal.App.Features.Jobs.BulkJob", b =>
+                {
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_jobs_customers_customer_id");
+
+                    b.HasOne("AdminPortal.App.Features.Sites.Site", null)
+                        .WithMany()
+                        .HasForeignKey("SiteId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_jobs_sites_site_id");
                 });
 
             modelBuilder.Entity("AdminPortal.App.Features.Posts.Post", b =>

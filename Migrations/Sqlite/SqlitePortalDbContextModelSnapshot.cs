@@ -314,6 +314,131 @@ namespace AdminPortal.Migrations.Sqlite
                     b.ToTable("user_ciam_mappings", (string)null);
                 });
 
+            modelBuilder.Entity("AdminPortal.App.Features.Jobs.BulkJob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("CancelRequestedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cancel_requested_by");
+
+                    b.Property<string>("ClaimedBy")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Cursor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cursor_last_id");
+
+                    b.Property<long?>("CustomerId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("customer_id");
+
+                    b.Property<int>("Done")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("done");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Filter")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filter");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("SelectedIds")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("selected_ids");
+
+                    b.Property<long?>("SiteId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("site_id");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_by");
+
+                    b.Property<string>("StartedByRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_by_role");
+
+                    b.Property<long?>("StartedByUserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_by_user_id");
+
+                    b.Property<string>("State")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total");
+
+                    b.HasKey("Id")
+                        .HasName("pk_jobs");
+
+                    b.HasIndex("SiteId")
+                        .HasDatabaseName("ix_jobs_site_id");
+
+                    b.HasIndex("CustomerId", "CreatedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_jobs_customer_id_created_at_id");
+
+                    b.HasIndex("State", "LeaseUntil", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_jobs_claim");
+
+                    b.ToTable("jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_jobs_kind", "kind IN ('users', 'posts')");
+
+                            t.HasCheckConstraint("ck_jobs_state", "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')");
+                        });
+                });
+
             modelBuilder.Entity("AdminPortal.App.Features.Posts.Post", b =>
                 {
                     b.Property<long>("Id")
@@ -845,6 +970,21 @@ namespace AdminPortal.Migrations.Sqlite
                     b.Navigation("CiamSystem");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("AdminPortal.App.Features.Jobs.BulkJob", b =>
+                {
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_jobs_customers_customer_id");
+
+                    b.HasOne("AdminPortal.App.Features.Sites.Site", null)
+                        .WithMany()
+                        .HasForeignKey("SiteId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_jobs_sites_site_id");
                 });
 
             modelBuilder.Entity("AdminPortal.App.Features.Posts.Post", b =>

@@ -38,6 +38,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddScoped<UserService>();
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
         Services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
         Services.AddSingleton(new SignInProviders());
         Services.AddScoped<AdminPortal.App.Features.People.RoleService>();

@@ -26,4 +26,13 @@ public static class AuditActions
 
     /// <summary>The invited person's first sign-in linked the invitation by a verified email.</summary>
     public const string InvitationAccepted = "invitation_accepted";
+
+    /// <summary>A person started a bulk action as a durable job (Features/Jobs): kind, action, filter and count.</summary>
+    public const string JobStarted = "job_started";
+
+    /// <summary>The starter or an admin cancelled a job: at once when queued, after the batch in flight when running.</summary>
+    public const string JobCancelRequested = "job_cancel_requested";
+
+    /// <summary>A job ended (succeeded, failed or cancelled), with how many rows it did; written by the worker that ran it.</summary>
+    public const string JobFinished = "job_finished";
 }

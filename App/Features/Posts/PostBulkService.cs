@@ -32,20 +32,23 @@ public sealed class PostBulkService(IDbContextFactory<PortalDbContext> factory, 
     public async Task<BulkRun> RunAsync(PostBulkAction action, PostBulkTarget target, IProgress<BulkProgress>? progress = null, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
     {
         int total = await PreviewAsync(action, target, cancellationToken);
-        return await BulkRunner.RunAsync(factory, total, async (db, after) =>
-        {
-            var batch = await Eligible(db, action, target).Where(p => p.Id > after).OrderBy(p => p.Id).Take(batchSize).ToListAsync(CancellationToken.None);
-            DateTime now = clock.GetUtcNow().UtcDateTime;
-            foreach (var post in batch)
-            {
-                Apply(action, post, now);
-                db.SetAuditAction(post, "bulk_" + action.ToString().ToLowerInvariant());
-            }
-
-            await db.SaveChangesAsync(CancellationToken.None);
-            return new BulkBatch(batch.Count, batch.Count > 0 ? batch[^1].Id : after, batch.Select(p => p.Id).ToList());
-        }, progress, cancellationToken);
+        return await BulkRunner.RunAsync(factory, total, Plan(action, target, batchSize).Batch, progress, cancellationToken);
     }
+
+    /// <summary>The batches of a run; a job (Features/Jobs) runs the same plan.</summary>
+    public BulkPlan Plan(PostBulkAction action, PostBulkTarget target, int batchSize = DefaultBatchSize) => new(async (db, after) =>
+    {
+        var batch = await Eligible(db, action, target).Where(p => p.Id > after).OrderBy(p => p.Id).Take(batchSize).ToListAsync(CancellationToken.None);
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        foreach (var post in batch)
+        {
+            Apply(action, post, now);
+            db.SetAuditAction(post, "bulk_" + action.ToString().ToLowerInvariant());
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        return new BulkBatch(batch.Count, batch.Count > 0 ? batch[^1].Id : after, batch.Select(p => p.Id).ToList());
+    });
 
     private static void Apply(PostBulkAction action, Post post, DateTime now)
     {

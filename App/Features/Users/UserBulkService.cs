@@ -67,15 +67,22 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
     {
         int total = await PreviewAsync(action, target, cancellationToken);
         var excluded = new List<ActionExclusion>();
-        var run = await BulkRunner.RunAsync(factory, total, async (db, after) =>
+        var plan = Plan(action, target, batchSize, excluded);
+        var run = await BulkRunner.RunAsync(factory, total, plan.Batch, progress, cancellationToken, plan.InTransaction, plan.AfterCommit);
+        return new BulkOutcome(run.Done, run.Total, run.Cancelled) { Excluded = excluded };
+    }
+
+    /// <summary>The batches of a run, in the scope of this service's tenant context; a job (Features/Jobs) runs the same plan.</summary>
+    public BulkPlan Plan(BulkAction action, BulkTarget target, int batchSize = DefaultBatchSize, List<ActionExclusion>? excluded = null) => new(
+        async (db, after) =>
         {
             var (read, batch, skipped) = await RunBatchAsync(db, action, target, after, batchSize);
-            excluded.AddRange(skipped);
+            excluded?.AddRange(skipped);
             return new BulkBatch(read.Count, read.Count > 0 ? read[^1].Id : after, batch.Select(u => u.Id).ToList());
-        }, progress, cancellationToken,
+        },
         // Serializable: the last-admin count and the change it allows commit together.
         (db, work) => AdminSafeguards.InGuardedTransactionAsync(db, work, CancellationToken.None),
-        afterCommit: changed =>
+        changed =>
         {
             foreach (long id in changed)
             {
@@ -84,8 +91,6 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
 
             notifier.Changed(changed);
         });
-        return new BulkOutcome(run.Done, run.Total, run.Cancelled) { Excluded = excluded };
-    }
 
     /// <summary>Reads the next batch by id (keyset), leaves out whom the safeguards exclude, changes and saves the rest.</summary>
     private async Task<(List<User> Read, List<User> Changed, List<ActionExclusion> Excluded)> RunBatchAsync(PortalDbContext db, BulkAction action, BulkTarget target, long after, int batchSize)
