@@ -107,6 +107,91 @@ public class LayoutBrowserTests(PortalServer server) : IClassFixture<PortalServe
         await page.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("/sites", "data-site")]
+    [InlineData("/customers", "data-customer")]
+    public async Task Phone_SitesAndCustomers_StackRowsWithoutSidewaysScrolling_AndKeepEveryAction(string path, string rowAttribute)
+    {
+        var page = await server.SignInAsync("Platform admin", width: 390, height: 844);
+        await page.GotoAsync(server.BaseUrl + path);
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var rows = page.Locator($"tr[{rowAttribute}]");
+        await Expect(rows.First).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(300);
+
+        await AssertNoSidewaysScrollingAsync(page, $"{path} at 390 px");
+        int count = await rows.CountAsync();
+        for (int i = 0; i < count; i++)
+        {
+            var buttons = await rows.Nth(i).Locator("button, a.mud-button-root").AllAsync();
+            Assert.True(buttons.Count >= 3, $"{path} row {i} has {buttons.Count} actions");
+            foreach (var button in buttons)
+            {
+                await AssertFullyVisibleAsync(page, button, 390, $"{path} at 390 px, row {i}");
+            }
+        }
+
+        // Each value says what it is once the header row is out of sight.
+        await Expect(rows.First.Locator("td[data-label=Name]")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath($"layout-phone{path.Replace('/', '-')}.png"), FullPage = true });
+
+        // The edit form opens above the stacked rows and is usable there too.
+        await rows.First.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(page.GetByTestId("edit-panel").GetByLabel("Name")).ToBeFocusedAsync();
+        await AssertNoSidewaysScrollingAsync(page, $"{path} at 390 px with the edit form open");
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Audit_At1280_DoesNotScrollSideways()
+    {
+        var page = await server.SignInAsync("Platform admin", width: 1280, height: 800);
+        await page.GotoAsync(server.BaseUrl + "/audit");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-audit-id]").First).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(300);
+
+        await AssertNoSidewaysScrollingAsync(page, "/audit at 1280 px");
+        var changes = page.Locator("[data-audit-id] td:last-child");
+        await AssertFullyVisibleAsync(page, changes.First, 1280, "the first row's changes");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("layout-audit-1280.png") });
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Phone_AccountMenu_SignOutHasTheSameFontAsTheOtherItems()
+    {
+        var page = await server.SignInAsync("Platform admin", width: 390, height: 844);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Account menu" }).ClickAsync();
+        var items = page.GetByRole(AriaRole.Menuitem);
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" })).ToBeVisibleAsync();
+        // The computed font of the element that holds each item's words.
+        var fonts = await items.EvaluateAllAsync<string[]>("""
+            items => items.map(item => {
+                const walker = document.createTreeWalker(item, NodeFilter.SHOW_TEXT, { acceptNode: n => n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT });
+                const text = walker.nextNode();
+                const s = getComputedStyle(text.parentElement);
+                return `${text.textContent.trim()}|${s.fontSize} ${s.fontWeight} ${s.lineHeight} ${s.letterSpacing} ${s.fontFamily}`;
+            })
+            """);
+        Assert.True(fonts.Length >= 3, string.Join("; ", fonts));
+        var signOut = fonts.Single(f => f.StartsWith("Sign out|", StringComparison.Ordinal)).Split('|')[1];
+        Assert.All(fonts, f => Assert.Equal(f.Split('|')[0] + "|" + signOut, f));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("layout-phone-menu-fonts.png") });
+        await page.CloseAsync();
+    }
+
+    /// <summary>Neither the page nor any table box on it is wider than what it shows (no sideways scrolling).</summary>
+    private static async Task AssertNoSidewaysScrollingAsync(IPage page, string what)
+    {
+        var wide = await page.EvaluateAsync<string[]>("""
+            () => [document.documentElement, ...document.querySelectorAll('.mud-table-container, .scroll-region, main')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1)
+                .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)
+            """);
+        Assert.True(wide.Length == 0, $"{what} scrolls sideways: {string.Join("; ", wide)}");
+    }
+
     /// <summary>Inside the window and not cut by any scrolling or clipping ancestor (the table's container clipped the actions).</summary>
     private static async Task AssertFullyVisibleAsync(IPage page, ILocator element, int width, string what)
     {

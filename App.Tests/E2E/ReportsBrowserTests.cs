@@ -25,7 +25,7 @@ public class ReportsBrowserTests(PortalServer server) : IClassFixture<PortalServ
 
     private static async Task WaitUntilSettledAsync(IPage page)
     {
-        await Expect(page.GetByTestId("report-as-of")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"As of \d\d:\d\d UTC \((just now|\d+ min ago)\)"), new() { Timeout = 20_000 });
+        await Expect(page.GetByTestId("report-as-of")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"As of \d\d:\d\d UTC([+-]\d{1,2}(:\d\d)?)? \((just now|\d+ min ago)\)"), new() { Timeout = 20_000 });
         await Expect(page.GetByTestId("report-refreshing")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
     }
 

@@ -86,12 +86,20 @@ public sealed class LastingTenantSwitch(
     }
 
     /// <summary>A switch made in the switcher or the app bar: audited, then remembered in the cookie and the address.</summary>
-    public async Task SwitchAsync(long? customerId, long? siteId, CancellationToken cancellationToken = default)
+    /// <param name="correctAddress">
+    /// False from the phone's switch dialog: MudDialogProvider closes every dialog on a location change, so putting the
+    /// switch in the address at once closed the dialog under the person's finger (and left Done detached). The dialog
+    /// corrects the address when it closes.
+    /// </param>
+    public async Task SwitchAsync(long? customerId, long? siteId, bool correctAddress = true, CancellationToken cancellationToken = default)
     {
         await switcher.SwitchAsync(customerId, siteId, cancellationToken);
         ClearNotice();
         await RememberAsync();
-        CorrectAddress(replace: true);
+        if (correctAddress)
+        {
+            CorrectAddress(replace: true);
+        }
     }
 
     /// <summary>Writes (or removes) this browser's cookie for the circuit's current switch.</summary>

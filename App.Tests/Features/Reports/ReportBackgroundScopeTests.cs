@@ -22,17 +22,19 @@ public class ReportBackgroundScopeTests
             fabrikam = await context.Db.Customers.Where(c => c.Slug == "fabrikam").Select(c => c.Id).SingleAsync();
         }
 
+        // Both instances read one clock the test moves: no waiting, and no margin for a slow machine to eat.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
         var contosoAdmin = TenantScope.ForCustomer(contoso);
-        await using (var earlier = For(database))
+        await using (var earlier = For(database, clock: clock))
         {
             await Refresh(earlier, contosoAdmin, ReportKind.Dashboard);
             await Refresh(earlier, contosoAdmin, ReportKind.UserMigration);
             await Refresh(earlier, TenantScope.ForCustomer(fabrikam), ReportKind.Dashboard);
         }
 
-        await Task.Delay(300);
-        // MaxAge 250 ms, so every snapshot is stale, and "recently read" is within 500 ms (the default, twice MaxAge).
-        await using var instance = For(database, maxAge: "00:00:00.250", recentlyRead: "00:00:00.500");
+        clock.Advance(TimeSpan.FromMinutes(6));
+        // MaxAge 5 min, so every snapshot is now stale, and "recently read" is within 10 min (the default, twice MaxAge).
+        await using var instance = For(database, maxAge: "00:05:00", recentlyRead: "00:10:00", clock: clock);
         var background = instance.GetRequiredService<ReportBackgroundRefresh>();
         Assert.Equal(0, await background.RunOnceAsync());
 
@@ -48,8 +50,14 @@ public class ReportBackgroundScopeTests
 
         Assert.Equal(before.Figures.Users, (await ReadAs(instance, contosoAdmin, r => r.GetDashboardAsync()))!.Figures.Users);
 
-        // Once the read is older than twice MaxAge, the scope is no longer kept fresh.
-        await Task.Delay(1000);
+        // Still read recently, but fresh now: nothing to do.
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(0, await background.RunOnceAsync());
+        // Stale again while the read is under 10 minutes old: recomputed once more.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await background.RunOnceAsync());
+        // Once the read is older than twice MaxAge, the scope is no longer kept fresh, stale or not.
+        clock.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(0, await background.RunOnceAsync());
     }
 }

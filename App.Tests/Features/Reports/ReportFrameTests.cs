@@ -61,4 +61,23 @@ public sealed class ReportFrameTests : BunitContext, IAsyncLifetime
         await DisposeComponentsAsync();
         Assert.Equal(0, clock.ActiveTimers);
     }
+
+    [Fact]
+    public async Task AsOf_ViewerInAuckland_ShowsTheLocalTimeWithItsOffset()
+    {
+        await Renderer.Dispatcher.InvokeAsync(() => AdminPortal.App.Components.Shared.ViewerTimeZone.From("Pacific/Auckland").UseForCurrentRenderer());
+        var asOf = clock.GetUtcNow().UtcDateTime.AddMinutes(-1);
+        RenderFragment<string> figures = text => builder => builder.AddContent(0, text);
+        var frame = Render<ReportFrame<string>>(parameters => parameters
+            .Add(f => f.Load, _ => Task.FromResult<ReportView<string>?>(new ReportView<string>("figures", asOf, TimeSpan.FromMilliseconds(12), IsStale: false, DatabaseUnavailable: true)))
+            .Add(f => f.Kind, ReportKind.Dashboard)
+            .Add(f => f.ChildContent, figures));
+
+        // 13:59 UTC on 1 December is 02:59 on 2 December in Auckland (summer time, UTC+13).
+        frame.WaitForAssertion(() => Assert.Equal("As of 02:59 UTC+13 (1 min ago)", frame.Find("[data-testid=report-as-of]").TextContent.Trim()));
+        Assert.Contains("Pacific/Auckland", frame.Find("[data-testid=report-as-of]").GetAttribute("title"));
+        Assert.Contains("2026-12-01 13:59:00 UTC", frame.Find("[data-testid=report-as-of]").GetAttribute("title"));
+        Assert.Contains("as of 02:59 UTC+13.", frame.Find("[data-testid=report-stale-warning]").TextContent);
+        await DisposeComponentsAsync();
+    }
 }

@@ -12,9 +12,15 @@ namespace AdminPortal.Tests.Features.Reports;
 public static class ReportTestServices
 {
     /// <param name="recentlyRead">Reports:RecentlyReadWithin: longer than any test, unless a test is about it.</param>
-    public static ServiceProvider For(DatabaseOptions database, string maxAge = "00:05:00", string recentlyRead = "00:10:00")
+    /// <param name="clock">The instance's clock (e.g. a <see cref="ManualClock"/> the test moves); the system's by default.</param>
+    public static ServiceProvider For(DatabaseOptions database, string maxAge = "00:05:00", string recentlyRead = "00:10:00", TimeProvider? clock = null)
     {
         var services = new ServiceCollection();
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddPortalData(database);
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -29,7 +35,7 @@ public static class ReportTestServices
         return services.BuildServiceProvider();
     }
 
-    public static ServiceProvider For(TestDatabase database, string maxAge = "00:05:00", string recentlyRead = "00:10:00") => For(database.Options, maxAge, recentlyRead);
+    public static ServiceProvider For(TestDatabase database, string maxAge = "00:05:00", string recentlyRead = "00:10:00", TimeProvider? clock = null) => For(database.Options, maxAge, recentlyRead, clock);
 
     /// <summary>Runs <paramref name="action"/> in a circuit-like scope whose tenant is <paramref name="tenant"/>.</summary>
     public static async Task<T> As<T>(IServiceProvider services, TenantScope tenant, Func<IServiceProvider, Task<T>> action)

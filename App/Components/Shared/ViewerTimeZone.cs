@@ -79,6 +79,29 @@ public sealed class ViewerTimeZone
         return local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + Offset(utc);
     }
 
+    /// <summary>Local time in <paramref name="pattern"/> with the offset: "14:05 UTC+13", "2026-12-02 14:05:09 UTC+13".</summary>
+    public string Format(DateTime utc, string pattern) =>
+        ToLocal(utc).ToString(pattern, CultureInfo.InvariantCulture) + " " + Offset(utc);
+
+    /// <summary>
+    /// The first instant of the viewer's calendar day <paramref name="date"/>, in UTC: what "from 2 December" means to
+    /// someone in Auckland. Where the clocks skip midnight (summer time starting at 00:00, as in Santiago) the day
+    /// starts at the first minute that exists; where they repeat it, at the first of the two.
+    /// </summary>
+    public DateTime StartOfDayUtc(DateTime date)
+    {
+        var local = DateTime.SpecifyKind(date.Date, DateTimeKind.Unspecified);
+        for (int step = 0; step < 24 * 4 && Zone.IsInvalidTime(local); step++)
+        {
+            local = local.AddMinutes(15);
+        }
+
+        var utc = Zone.IsAmbiguousTime(local)
+            ? local - Zone.GetAmbiguousTimeOffsets(local).Max()
+            : TimeZoneInfo.ConvertTimeToUtc(local, Zone);
+        return DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+    }
+
     /// <summary>The hover text: local time to the second, the zone's name, and UTC for comparison.</summary>
     public string Describe(DateTime utc) =>
         $"{ToLocal(utc).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {Name} ({Offset(utc)}); {DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC";

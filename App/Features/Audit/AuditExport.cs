@@ -14,19 +14,25 @@ public static class AuditExport
     public static void MapAuditExport(this WebApplication app) =>
         app.MapGet("/audit/export.csv", ExportAsync).RequireAuthorization(PortalPolicies.ViewAudit).AsExport();
 
-    /// <summary>The audit page's filter from its URL (untrusted: a value that is not valid is left out and recorded in <paramref name="url"/>).</summary>
-    public static AuditFilter FilterFrom(UrlState url, string? actor, string? entity, string? action, string? from, string? to) => new(
+    /// <summary>
+    /// The audit page's filter from its URL (untrusted: a value that is not valid is left out and recorded in
+    /// <paramref name="url"/>). The dates are the viewer's calendar days, so "from 2 December" in Auckland starts at
+    /// 11:00 UTC on 1 December; the filter holds the UTC instants the query compares with.
+    /// </summary>
+    public static AuditFilter FilterFrom(UrlState url, ViewerTimeZone zone, string? actor, string? entity, string? action, string? from, string? to) => new(
         url.Text("actor", "who", actor),
         url.Text("entity", "entity", entity, maxLength: 100),
         url.Text("action", "action", action, maxLength: 100),
-        url.Date("from", "from date", from),
-        url.Date("to", "to date", to)?.AddDays(1)); // inclusive: the whole "to" day; the date's range keeps this from overflowing
+        url.Date("from", "from date", from) is { } fromDay ? zone.StartOfDayUtc(fromDay) : null,
+        url.Date("to", "to date", to) is { } toDay ? zone.StartOfDayUtc(toDay.AddDays(1)) : null); // inclusive: up to the start of the next day; the date's range keeps this from overflowing
 
     private static async Task ExportAsync(HttpContext context, TenantContext tenant, IDbContextFactory<PortalDbContext> factory)
     {
         var query = context.Request.Query;
         var url = new UrlState();
-        var filter = FilterFrom(url, query["actor"], query["entity"], query["action"], query["from"], query["to"]);
+        // The same days as the page that linked here: the viewer's zone from the same cookie (UTC when it is missing).
+        var zone = ViewerTimeZone.From(context.Request.Cookies[ViewerTimeZone.CookieName]);
+        var filter = FilterFrom(url, zone, query["actor"], query["entity"], query["action"], query["from"], query["to"]);
         if (!url.IsValid)
         {
             await UrlState.WriteBadRequestAsync(context, url);
@@ -44,7 +50,7 @@ public static class AuditExport
     {
         // Formula-safe: a name such as =HYPERLINK(…) reaches the spreadsheet as text.
         await using var csv = new SpreadsheetSafeCsvWriter(output);
-        await csv.WriteRecordAsync(["id", "at", "actor", "customer_id", "entity_type", "entity_id", "entity_label", "action", "changes"], cancellationToken);
+        await csv.WriteRecordAsync(["id", "at_utc", "actor", "customer_id", "entity_type", "entity_id", "entity_label", "action", "changes"], cancellationToken);
         int written = 0;
         await foreach (var entry in AuditService.Filter(db, filter).OrderByDescending(a => a.At).ThenByDescending(a => a.Id).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {

@@ -216,7 +216,7 @@ public sealed class RoleService(IDbContextFactory<PortalDbContext> factory, User
         await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
         var last = await fresh.AuditLog.AsNoTracking().Where(a => a.EntityType == nameof(User) && a.EntityId == userId)
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken);
-        string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {last.At:yyyy-MM-dd HH:mm:ss} UTC)";
+        string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {AdminPortal.App.Components.Shared.ViewerTimeZone.Current.Format(last.At, "yyyy-MM-dd HH:mm:ss")})";
         return $"{who} changed this user after you opened it. Reload to see their change; the role was not changed.";
     }
 

@@ -277,7 +277,7 @@ public sealed class PostLifecycleService(IDbContextFactory<PortalDbContext> fact
             await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
             var last = await fresh.AuditLog.AsNoTracking().Where(a => a.EntityType == nameof(Post) && a.EntityId == post.Id)
                 .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken);
-            string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {last.At:yyyy-MM-dd HH:mm:ss} UTC)";
+            string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {AdminPortal.App.Components.Shared.ViewerTimeZone.Current.Format(last.At, "yyyy-MM-dd HH:mm:ss")})";
             return new ChangeResult(false, [], $"{who} saved this post after you opened it. Reload to see their version; nothing of yours was saved.");
         }
         catch (DbUpdateException)

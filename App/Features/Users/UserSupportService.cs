@@ -314,7 +314,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
             await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
             var last = await fresh.AuditLog.AsNoTracking().Where(a => a.EntityType == nameof(User) && a.EntityId == id)
                 .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken);
-            string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {last.At:yyyy-MM-dd HH:mm:ss} UTC)";
+            string who = last is null ? "Someone else" : $"{last.Actor} ({last.Action.Replace('_', ' ')}, {AdminPortal.App.Components.Shared.ViewerTimeZone.Current.Format(last.At, "yyyy-MM-dd HH:mm:ss")})";
             return new ChangeResult(false, [], $"{who} changed this user after you opened it. Reload to see their change; nothing of yours was saved.");
         }
 
