@@ -333,6 +333,18 @@ VALUES ('20261201164516_AddAuditEntityLabel', '10.0.15');
 COMMIT;
 
 START TRANSACTION;
+ALTER TABLE users ADD sync_claimed_by character varying(100);
+
+ALTER TABLE users ADD sync_claimed_until timestamp with time zone;
+
+CREATE INDEX ix_users_sync_queue ON users (id, sync_claimed_until) WHERE sync_status = 'pending';
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261201195339_UserSyncClaims', '10.0.15');
+
+COMMIT;
+
+START TRANSACTION;
 CREATE TABLE jobs (
     id bigint NOT NULL DEFAULT (unique_rowid()),
     customer_id bigint,

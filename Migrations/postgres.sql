@@ -688,6 +688,38 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
+    ALTER TABLE users ADD sync_claimed_by character varying(100);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
+    ALTER TABLE users ADD sync_claimed_until timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
+    CREATE INDEX ix_users_sync_queue ON users (id, sync_claimed_until) WHERE sync_status = 'pending';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201195339_UserSyncClaims') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261201195339_UserSyncClaims', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
     IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261201200001_AddJobs') THEN
     CREATE TABLE jobs (
         id bigint NOT NULL DEFAULT (unique_rowid()),
