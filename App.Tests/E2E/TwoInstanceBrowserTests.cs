@@ -79,11 +79,16 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
     private async Task<IPage> SignInAsync(string baseUrl)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        // Sign-in goes through the development provider on the same instance (a form post, then the code exchange);
+        // in the CI run under load that took longer than Playwright's default 30 s. The live checks keep their own
+        // explicit 2 s limit (Live).
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(baseUrl + "/");
         await page.GetByRole(AriaRole.Link, new() { Name = "Development sign-in (OpenID Connect)" }).ClickAsync();
         await page.GetByRole(AriaRole.Button).Filter(new() { HasText = "Platform admin" }).First.ClickAsync();
-        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
         return page;
     }
 
@@ -91,7 +96,7 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
     private static async Task GoAsync(IPage page, string url)
     {
         await page.GotoAsync(url);
-        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
     }
 
     private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
@@ -109,13 +114,13 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
         var onA = await SignInAsync(urlA);
         await GoAsync(onA, $"{urlA}/users?q={Uri.EscapeDataString(user.Email)}");
         var row = onA.Locator($"tr[data-user-id='{user.Id}']");
-        await Expect(row).ToContainTextAsync("Active", new() { Timeout = 30_000 });
+        await Expect(row).ToContainTextAsync("Active", new() { Timeout = 90_000 });
 
         var onB = await SignInAsync(urlB);
         await GoAsync(onB, $"{urlB}/users/{user.Id}");
         await onB.GetByRole(AriaRole.Button, new() { Name = "Lock", Exact = true }).ClickAsync();
         await onB.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Lock", Exact = true }).ClickAsync();
-        await Expect(onB.GetByTestId("user-state")).ToHaveTextAsync("Locked", new() { Timeout = 30_000 });
+        await Expect(onB.GetByTestId("user-state")).ToHaveTextAsync("Locked", new() { Timeout = 90_000 });
 
         await Expect(row).ToContainTextAsync("Locked", new() { Timeout = Live });
         Assert.True(await QueryAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.IsLocked).SingleAsync()));
@@ -128,14 +133,14 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
         var onA = await SignInAsync(urlA);
         await GoAsync(onA, $"{urlA}/posts?q={Uri.EscapeDataString(post.Title)}");
         var row = onA.Locator($"tr[data-post-id='{post.Id}']");
-        await Expect(row).ToContainTextAsync("Draft", new() { Timeout = 30_000 });
+        await Expect(row).ToContainTextAsync("Draft", new() { Timeout = 90_000 });
         var publishedTab = onA.Locator("[data-tab=Published]");
         string publishedBefore = await publishedTab.InnerTextAsync();
 
         var onB = await SignInAsync(urlB);
         await GoAsync(onB, $"{urlB}/posts/{post.Id}");
         await onB.GetByRole(AriaRole.Button, new() { Name = "Publish now" }).ClickAsync();
-        await Expect(onB.GetByText("Published.")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(onB.GetByText("Published.")).ToBeVisibleAsync(new() { Timeout = 90_000 });
 
         await Expect(row).ToHaveCountAsync(0, new() { Timeout = Live });
         await Expect(publishedTab).Not.ToHaveTextAsync(publishedBefore, new() { Timeout = Live });
@@ -148,7 +153,7 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
         var onA = await SignInAsync(urlA);
         await GoAsync(onA, urlA + "/identity-providers");
         var row = onA.Locator("[data-provider='Fabrikam Keycloak']");
-        await Expect(row).ToContainTextAsync("Disabled", new() { Timeout = 30_000 });
+        await Expect(row).ToContainTextAsync("Disabled", new() { Timeout = 90_000 });
         var signInOnA = await (await browser.NewContextAsync()).NewPageAsync();
         var keycloakButton = signInOnA.GetByRole(AriaRole.Link, new() { Name = "Fabrikam Keycloak" });
 
@@ -157,7 +162,7 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
         await GoAsync(onB, $"{urlB}/identity-providers/{id}");
         await onB.GetByRole(AriaRole.Switch).CheckAsync();
         await onB.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-        await Expect(onB.GetByTestId("provider-status")).ToContainTextAsync("Offered at sign-in.", new() { Timeout = 30_000 });
+        await Expect(onB.GetByTestId("provider-status")).ToContainTextAsync("Offered at sign-in.", new() { Timeout = 90_000 });
 
         await Expect(row).Not.ToContainTextAsync("Disabled", new() { Timeout = Live });
         await signInOnA.GotoAsync(urlA + "/signin");
@@ -165,7 +170,7 @@ public sealed class TwoInstanceBrowserTests : IAsyncLifetime
 
         await onB.GetByRole(AriaRole.Switch).UncheckAsync();
         await onB.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-        await Expect(onB.GetByTestId("provider-status")).ToContainTextAsync("Disabled", new() { Timeout = 30_000 });
+        await Expect(onB.GetByTestId("provider-status")).ToContainTextAsync("Disabled", new() { Timeout = 90_000 });
 
         await Expect(row).ToContainTextAsync("Disabled", new() { Timeout = Live });
         await signInOnA.ReloadAsync();
