@@ -133,34 +133,41 @@ public class JobTests
     }
 
     [Theory, BothProviders]
-    public async Task RunNext_WorkerStopsAfterBatchTwo_SecondWorkerTakesOverAfterTheLease_AndDoesOnlyTheRest(DatabaseProvider provider)
+    public async Task RunNext_WorkerStopsAfterBatchTwo_HandsTheJobBack_SecondWorkerTakesOverAtOnce_AndDoesOnlyTheRest(DatabaseProvider provider)
     {
         await using var harness = await Harness.CreateAsync(provider);
         var starter = await harness.AdminOfAsync("contoso");
         int unlocked = await harness.UnlockedAsync(starter.CustomerId);
         var job = await harness.StartLockAsync(starter);
 
-        // Worker A "dies" after its second batch: it stops between batches and never records an outcome.
-        using var crash = new CancellationTokenSource();
+        // Worker A's instance stops after its second batch: it stops between batches, records no outcome, and hands
+        // the job back. (A crash, which cannot hand back, waits for the lease: JobFailoverBrowserTests.)
+        using var stopping = new CancellationTokenSource();
         var first = new List<BulkProgress>();
-        var a = harness.Runner("a", lease: TimeSpan.FromSeconds(2));
-        Assert.True(await a.RunNextAsync(crash.Token, p =>
+        var a = harness.Runner("a", lease: TimeSpan.FromMinutes(10));
+        var b = harness.Runner("b");
+        long? claimedWhileHeld = null;
+        Assert.True(await a.RunNextAsync(stopping.Token, p =>
         {
             first.Add(p);
+            if (p.Batches == 1)
+            {
+                // While A holds the job (its lease far ahead) nobody else takes it.
+                claimedWhileHeld = b.ClaimAsync(CancellationToken.None).GetAwaiter().GetResult();
+            }
+
             if (p.Batches == 2)
             {
-                crash.Cancel();
+                stopping.Cancel();
             }
         }));
+        Assert.Null(claimedWhileHeld);
         var halfway = await harness.JobAsync(job.Id);
         Assert.Equal((JobState.Running, "a", first[^1].Done), (halfway.State, halfway.ClaimedBy, halfway.Done));
         Assert.Equal(2, first.Count);
+        Assert.True(halfway.LeaseUntil <= DateTime.UtcNow, "A handed the job back: its lease ends now, not in ten minutes.");
 
-        // While A's lease holds nobody else takes the job.
-        var b = harness.Runner("b");
-        Assert.Null(await b.ClaimAsync(CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-
+        // B takes it at once, without waiting for A's ten-minute lease.
         var second = new List<BulkProgress>();
         Assert.True(await b.RunNextAsync(CancellationToken.None, second.Add));
 

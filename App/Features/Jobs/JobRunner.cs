@@ -50,7 +50,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
     public string InstanceId => options.InstanceId;
 
     /// <summary>Claims the next job, if any, and runs it. False when there was nothing to claim.</summary>
-    /// <param name="stop">This instance is stopping: the run ends between batches and the claim stays until its lease ends.</param>
+    /// <param name="stop">This instance is stopping: the run ends between batches and hands the job back (its lease ends now).</param>
     /// <param name="afterBatch">Called after each committed batch with the progress so far.</param>
     public async Task<bool> RunNextAsync(CancellationToken stop, Action<BulkProgress>? afterBatch = null)
     {
@@ -148,7 +148,9 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
 
             if (stop.IsCancellationRequested && !cancelRequested && run.Cancelled)
             {
-                // This instance is stopping: the claim runs out and another instance resumes after the last batch.
+                // This instance is stopping: it hands the job back so another instance resumes after the last batch now,
+                // not after the lease. A crash skips this and the lease runs out instead.
+                await ReleaseAsync(id);
                 return;
             }
 
@@ -222,6 +224,27 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Ends this runner's lease at once, only while it still holds the job; the claim (claimed_by) stays until another
+    /// instance takes it, so the batch compare-and-set still fails for anyone else. Not audited: no tenant data changes.
+    /// </summary>
+    internal async Task ReleaseAsync(long id)
+    {
+        try
+        {
+            await using var scope = SystemScope(out var factory);
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            DateTime now = Now;
+            await db.Jobs.Where(j => j.Id == id && j.ClaimedBy == options.InstanceId && j.State == JobState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, now), CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // Handing back is a courtesy: without it the lease still runs out.
+            logger.LogWarning(exception, "Job {JobId} could not be handed back on stop; another instance takes it after its lease.", id);
         }
     }
 
