@@ -167,4 +167,21 @@ public sealed class BulkBarTests : BunitContext, IAsyncLifetime
     [InlineData(null, false)]
     public void IsCount_TypedText_MatchesOnlyTheExactCount(string? typed, bool matches) =>
         Assert.Equal(matches, BulkConfirmDialog.IsCount(typed, 1_500));
+
+    [Fact]
+    public void Render_Running_ProgressBarHasANameAndTheCountsAsItsValue()
+    {
+        var bar = Render<BulkBar<BulkAction>>(p => p
+            .Add(b => b.Actions, Enum.GetValues<BulkAction>())
+            .Add(b => b.Label, UsersPage.BulkLabel)
+            .Add(b => b.Running, true)
+            .Add(b => b.Done, 1_250)
+            .Add(b => b.Total, 4_001));
+
+        var progress = bar.Find("[role=progressbar]");
+        Assert.Equal("Bulk action progress", progress.GetAttribute("aria-label"));
+        Assert.Equal(("0", "4001", "1250"), (progress.GetAttribute("aria-valuemin"), progress.GetAttribute("aria-valuemax"), progress.GetAttribute("aria-valuenow")));
+        Assert.Equal("1,250 of 4,001 done", progress.GetAttribute("aria-valuetext"));
+        Assert.Equal("1,250 of 4,001 done", bar.Find("[data-testid=bulk-progress]").TextContent.Trim());
+    }
 }
