@@ -37,6 +37,7 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
         Services.AddScoped<PostQueries>();
         Services.AddScoped<PostLifecycleService>();
         Services.AddScoped<PostBulkService>();
+        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         var authorization = AddAuthorization();
         authorization.SetAuthorized("Customer admin");
