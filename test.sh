@@ -55,6 +55,11 @@ else
   failed=$((failed + 1))
 fi
 
+# The names of the failed tests, just above the summary, so the tail of a CI log says what failed.
+if [ -f "$trx" ]; then
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*>' "$trx" \
+    | grep -o 'testName="[^"]*"' | sed 's/^testName="/FAILED: /; s/"$//' | head -50 || true
+fi
 log "screenshots: $root/TestResults/screenshots"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
