@@ -196,6 +196,42 @@ public class UserSupportServiceTests
     }
 
     [Theory, BothProviders]
+    public async Task UpdateProfile_ASyncFinishedInBetween_IsNoConflict_ButANameChangeInBetweenIs(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        var target = await UserAsync(database, q => q.Where(u => u.CustomerId == contoso && u.PortalRole == null));
+        string site = target.SiteId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ProfileEdit Edit(string name) => new()
+        {
+            DisplayName = name, Email = target.Email, SiteId = site, IsActive = true, Version = target.Version,
+            Loaded = new ProfileFields(target.DisplayName, target.Email, site, target.IsActive),
+        };
+
+        // What the sync worker does when it finishes a user: a tracked save, which bumps the version.
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            var user = await context.Db.Users.FirstAsync(u => u.Id == target.Id);
+            user.LastSyncedAt = DateTime.UtcNow;
+            await context.Db.SaveChangesAsync();
+        }
+
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "first@contoso.example"));
+        var service = Service(database, scope);
+        var saved = await service.UpdateProfileAsync(target.Id, Edit("Renamed <b>after</b> a sync"));
+        Assert.True(saved.Succeeded, saved.Conflict);
+        var afterSync = await UserAsync(database, q => q.Where(u => u.Id == target.Id));
+        Assert.Equal("Renamed <b>after</b> a sync", afterSync.DisplayName);
+        Assert.Equal(target.Version + 2, afterSync.Version);
+
+        // A form loaded before that rename: the name it loaded is gone, so its save is a conflict and changes nothing.
+        var stale = await service.UpdateProfileAsync(target.Id, Edit("Stale edit"));
+        Assert.False(stale.Succeeded);
+        Assert.Contains("changed this user after you opened it", stale.Conflict);
+        Assert.Equal("Renamed <b>after</b> a sync", (await UserAsync(database, q => q.Where(u => u.Id == target.Id))).DisplayName);
+    }
+
+    [Theory, BothProviders]
     public async Task LinkAndUnlink_Identity_AreAuditedAndADuplicateSubjectIsRefused(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);

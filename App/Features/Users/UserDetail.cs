@@ -40,4 +40,10 @@ public sealed class ProfileEdit
     public string SiteId { get; set; } = "";
     public bool IsActive { get; set; }
     public long Version { get; set; }
+
+    /// <summary>The profile as the form loaded it. Syncs, sign-ins and locks bump the version too; when these fields
+    /// are still as loaded, the save is no conflict. Null: any change since <see cref="Version"/> is one.</summary>
+    public ProfileFields? Loaded { get; set; }
 }
+
+public sealed record ProfileFields(string DisplayName, string Email, string SiteId, bool IsActive);

@@ -129,7 +129,9 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         // The version the form was loaded with: a save on top of someone else's is a conflict, never an overwrite.
-        db.Entry(user).Property(u => u.Version).OriginalValue = edit.Version;
+        // A change since then that left the profile as the form loaded it (a sync finishing, a sign-in) is not one.
+        bool profileAsLoaded = edit.Loaded == new ProfileFields(user.DisplayName, user.Email, user.SiteId.ToString(CultureInfo.InvariantCulture), user.IsActive);
+        db.Entry(user).Property(u => u.Version).OriginalValue = profileAsLoaded ? user.Version : edit.Version;
         user.DisplayName = name;
         user.Email = email;
         user.SiteId = siteId;
