@@ -88,7 +88,16 @@ public sealed class PortalProcess : IAsyncDisposable
     public static async Task<(int ExitCode, string Output)> RunAsync(IDictionary<string, string?> environment, params string[] arguments)
     {
         await using var portal = Start(environment, dotnetRun: false, arguments);
-        await portal.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        // Generous: a loaded 2-core machine has taken over 2 minutes for a cold start, migrations and a seed.
+        try
+        {
+            await portal.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"`{string.Join(' ', arguments)}` did not exit within 5 minutes. It printed:\n{portal.Output}");
+        }
+
         return (portal.process.ExitCode, portal.Output);
     }
 

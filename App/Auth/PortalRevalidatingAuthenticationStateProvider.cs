@@ -18,9 +18,23 @@ public sealed class PortalRevalidatingAuthenticationStateProvider(ILoggerFactory
 
     // A changed role, customer or site ends the circuit too: it was authorized, and scoped, for the old ones. The
     // next page load gets the current claims.
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
+    {
         // While viewing as someone, the circuit's session is still the viewer's: check theirs.
-        await validator.ValidateAsync(Features.ViewAs.ViewAsPrincipal.SignedInUserOf(authenticationState.User), freshUser: true, sameTenantClaims: true, cancellationToken) != SessionVerdict.Invalid;
+        var user = Features.ViewAs.ViewAsPrincipal.SignedInUserOf(authenticationState.User);
+        if (await validator.ValidateAsync(user, freshUser: true, sameTenantClaims: true, cancellationToken) != SessionVerdict.Invalid)
+        {
+            return true;
+        }
+
+        // Ended only because the role, customer or site changed: the session itself is good, so the page reloads
+        // (the cookie is re-issued with the new claims) instead of saying the session ended.
+        EndedByAccessChange = await validator.ValidateAsync(user, freshUser: true, sameTenantClaims: false, cancellationToken) == SessionVerdict.Valid;
+        return false;
+    }
+
+    /// <summary>The circuit ended because the user's role, customer or site changed, not because the session did.</summary>
+    public bool EndedByAccessChange { get; private set; }
 
     /// <summary>The same check as the periodic one, callable by tests (the base class's loop is private).</summary>
     internal Task<bool> ValidateNowAsync(AuthenticationState state, CancellationToken cancellationToken = default) =>

@@ -301,6 +301,8 @@ public class RoleServiceTests
 
         // The open circuit was authorized for the old role: it ends at the next check.
         Assert.False(await revalidation.ValidateNowAsync(new AuthenticationState(circuitUser)));
+        // Only the access changed, not the session: the page reloads with the new role rather than say "session ended".
+        Assert.True(revalidation.EndedByAccessChange);
         // The next request (same cookie) carries the new role at once on this instance: the cache was invalidated.
         Assert.Equal(PortalRoles.Support, (await transformation.TransformAsync(cookie)).FindFirst(PortalClaimTypes.Role)?.Value);
         // And the cookie itself is re-issued with the new role, so the old one cannot stand in during an outage.

@@ -208,6 +208,8 @@ public class PortalSessionTests(ITestOutputHelper output)
         await harness.Sessions.EndAsync(SessionValidator.SessionIdOf(principal)!.Value, SessionEndReason.Ended, "admin", null, "end_session");
 
         Assert.False(await revalidation.ValidateNowAsync(new AuthenticationState(circuitUser)));
+        // A real end: the page goes to sign-in and says the session ended (not a reload with new access).
+        Assert.False(revalidation.EndedByAccessChange);
     }
 
     [Theory, BothProviders]
