@@ -31,7 +31,8 @@ internal sealed class PortalInstance : IAsyncDisposable
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["IdentityProviders:RefreshInterval"] = (refreshInterval ?? TimeSpan.FromMinutes(10)).ToString(),
-            ["IdentityProviders:ConnectionTestTimeout"] = "00:00:01",
+            // 3 s: long enough for the local stub on a loaded machine (1 s failed there), short of its 5 s "/slow".
+            ["IdentityProviders:ConnectionTestTimeout"] = "00:00:03",
         }).Build());
         services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "AdminPortal", ContentRootPath = AppContext.BaseDirectory });
         services.AddSingleton(TimeProvider.System);
@@ -332,10 +333,13 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
         Assert.StartsWith(ProviderConnectionTester.RefusedCredentialsMessage, refused.Detail);
         Assert.DoesNotContain("wrong-secret", string.Join("\n", wrong.Checks));
         Assert.StartsWith("https://portal.example/signin-ciam-", good.RedirectUri);
-        Assert.Equal(CheckOutcome.Failed, (await TestAsync("/wrong-issuer")).Checks.Single(c => c.Name == "Issuer").Outcome);
-        Assert.Equal(CheckOutcome.Failed, (await TestAsync("/no-keys")).Checks.Single(c => c.Name == "Signing keys (JWKS)").Outcome);
-        Assert.Contains("1 s", (await TestAsync("/slow")).Checks.Single(c => c.Name == "Discovery document").Detail);
-        Assert.Contains("JSON", (await TestAsync("/invalid-json")).Checks.Single(c => c.Name == "Discovery document").Detail);
+        Assert.Equal(CheckOutcome.Failed, Check(await TestAsync("/wrong-issuer"), "Issuer").Outcome);
+        Assert.Equal(CheckOutcome.Failed, Check(await TestAsync("/no-keys"), "Signing keys (JWKS)").Outcome);
+        Assert.Contains("3 s", Check(await TestAsync("/slow"), "Discovery document").Detail);
+        Assert.Contains("JSON", Check(await TestAsync("/invalid-json"), "Discovery document").Detail);
+
+        static ConnectionCheck Check(ConnectionTestResult result, string name) =>
+            result.Checks.SingleOrDefault(c => c.Name == name) ?? throw new Xunit.Sdk.XunitException($"No \"{name}\" check in:\n{string.Join("\n", result.Checks)}");
     }
 
     [Theory, BothProviders]
