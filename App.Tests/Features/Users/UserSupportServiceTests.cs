@@ -254,6 +254,48 @@ public class UserSupportServiceTests
         Assert.Equal(1, await context.Db.AuditLog.CountAsync(a => a.Action == "unlink_identity"));
     }
 
+    [Theory, BothProviders]
+    public async Task History_ShowsTheUsersLinksAndSessionEndings_AndNotAnotherUsersLinkThatNamesTheirId(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, _) = await CustomersAsync(database);
+        List<User> people;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            people = await context.Db.Users.AsNoTracking().Where(u => u.CustomerId == contoso && u.OidcSubject == null && u.PortalRole == null).Take(2).ToListAsync();
+        }
+
+        var (target, neighbour) = (people[0], people[1]);
+        await using var scope = database.Scope(TenantScope.ForCustomer(contoso, "admin@contoso.example"));
+        var service = Service(database, scope);
+        string contosoProvider = (await service.GetProviderChoicesAsync(target.Id)).First(p => p.Name.StartsWith("Contoso", StringComparison.Ordinal)).Id;
+        // The neighbour's subject is the target's id: a text match on the id alone puts this link in the target's history.
+        Assert.True((await service.LinkIdentityAsync(neighbour.Id, contosoProvider, target.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).Succeeded);
+        Assert.True((await service.LinkIdentityAsync(target.Id, contosoProvider, "target-sub")).Succeeded);
+        var link = Assert.Single((await service.GetAsync(target.Id))!.Identities);
+        Assert.True((await service.UnlinkIdentityAsync(target.Id, long.Parse(link.MappingId))).Succeeded);
+
+        // A portal session of the target's, ended by an admin: audited on the session row, shown in the user's history.
+        await using (var context = await database.ContextAsync(TenantScope.ForCustomer(contoso, "admin@contoso.example")))
+        {
+            var now = DateTime.UtcNow;
+            context.Db.PortalSessions.Add(new AdminPortal.App.Features.Sessions.PortalSession { UserId = target.Id, CustomerId = contoso, Provider = "dev", StartedAt = now, LastSeenAt = now });
+            await context.Db.SaveChangesAsync();
+            await AdminPortal.App.Features.Sessions.PortalSessionService.EndOpenSessionsAsync(context.Db, [target.Id], AdminPortal.App.Features.Sessions.SessionEndReason.Locked, now);
+            await context.Db.SaveChangesAsync();
+        }
+
+        var actions = (await service.GetHistoryAsync(target.Id)).Select(l => l.Action).ToList();
+        Assert.Contains("link_identity", actions);
+        Assert.Contains("unlink_identity", actions);
+        Assert.Contains("end_session", actions);
+        Assert.Equal(1, actions.Count(a => a == "link_identity")); // not the neighbour's link as well
+        var neighbours = (await service.GetHistoryAsync(neighbour.Id)).Select(l => l.Action).ToList();
+        Assert.Equal(1, neighbours.Count(a => a == "link_identity"));
+        Assert.DoesNotContain("unlink_identity", neighbours);
+        Assert.DoesNotContain("end_session", neighbours);
+    }
+
     private sealed class FakeTarget : ISyncTarget
     {
         public Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken) =>

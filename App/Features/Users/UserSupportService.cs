@@ -37,10 +37,16 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
     public async Task<List<AuditLine>> GetHistoryAsync(long id, int take = 50, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        // The user's own entries, and those of their identity links (whose changes name the user id).
-        string idText = Text(id);
+        // The user's own entries, their identity links' and their portal sessions'. A link's creation and deletion name
+        // the user exactly ("user_id":{"old":null,"new":12} — the closing brace keeps 12 from matching 123); a link
+        // still there, and a session, are theirs by their row.
+        string linked = $"\"user_id\":{{\"old\":null,\"new\":{Text(id)}}}";
+        string unlinked = $"\"user_id\":{{\"old\":{Text(id)},\"new\":null}}";
         var lines = await db.AuditLog.AsNoTracking()
-            .Where(a => (a.EntityType == nameof(User) && a.EntityId == id) || (a.EntityType == nameof(UserCiamMapping) && a.Changes!.Contains(idText)))
+            .Where(a => (a.EntityType == nameof(User) && a.EntityId == id)
+                || (a.EntityType == nameof(UserCiamMapping) && (a.Changes!.Contains(linked) || a.Changes!.Contains(unlinked)
+                    || db.UserCiamMappings.Any(m => m.Id == a.EntityId && m.UserId == id)))
+                || (a.EntityType == nameof(PortalSession) && db.PortalSessions.Any(s => s.Id == a.EntityId && s.UserId == id)))
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
             .Take(take)
             .Select(a => new
