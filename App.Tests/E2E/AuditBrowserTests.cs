@@ -1,3 +1,4 @@
+using AdminPortal.App.Data;
 using AdminPortal.App.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
@@ -75,6 +76,44 @@ public class AuditBrowserTests(PortalServer server) : IClassFixture<PortalServer
         await Expect(history.Locator(".audit-changes").First).ToBeVisibleAsync();
         Assert.DoesNotContain("{\"", await history.InnerTextAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("user-history.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+
+    /// <summary>
+    /// Identity links and sessions by name (issue 15 item 7): a link made through the real save path reads
+    /// "user ↔ provider" with the hostile user name as text and a link to the user; a gone session reads "(deleted)".
+    /// </summary>
+    [Fact]
+    public async Task AuditPage_IdentityLinksAndSessions_ShowNamesAsText_NotIds()
+    {
+        const string hostile = "<img src=x onerror=\"window.__pwned=2\">";
+        var (userId, mappingId) = await server.QueryAsync(async db =>
+        {
+            long fabrikam = await db.Customers.Where(c => c.Slug == "fabrikam").Select(c => c.Id).SingleAsync();
+            long site = await db.Sites.Where(s => s.CustomerId == fabrikam).OrderBy(s => s.Id).Select(s => s.Id).FirstAsync();
+            var user = new App.Features.Users.User { Id = TimeOrderedId.Next(), CustomerId = fabrikam, SiteId = site, Email = "linked@fabrikam.example", DisplayName = hostile, IsActive = true, CreatedAt = DateTime.UtcNow };
+            var idp = new App.Features.IdentityProviders.CiamSystem { Id = TimeOrderedId.Next(), CustomerId = fabrikam, Name = "Fabrikam Okta", Authority = "https://okta.fabrikam.example", ClientId = "f" };
+            db.AddRange(user, idp);
+            await db.SaveChangesAsync();
+            var mapping = new App.Features.IdentityProviders.UserCiamMapping { UserId = user.Id, CustomerId = fabrikam, CiamSystemId = idp.Id, ExternalSubject = "linked-1" };
+            db.UserCiamMappings.Add(mapping);
+            db.AuditLog.Add(new AuditEntry { At = DateTime.UtcNow, Actor = "user-sync", CustomerId = fabrikam, EntityType = "PortalSession", EntityId = 4343, Action = "updated" });
+            await db.SaveChangesAsync();
+            return (user.Id, mapping.Id);
+        });
+
+        var page = await server.SignInAsync("Customer admin · Fabrikam");
+        await page.GotoAsync(server.BaseUrl + "/audit?entity=UserCiamMapping");
+        var link = page.Locator($"[data-audit-id] td.audit-entity a[href='/users/{userId}']");
+        await Expect(link.First).ToHaveTextAsync($"{hostile} ↔ Fabrikam Okta");
+        Assert.Equal(0, await page.Locator("[data-audit-id] img").CountAsync());
+        Assert.False(await page.EvaluateAsync<bool>("() => window.__pwned === 2"));
+        Assert.DoesNotContain(await page.Locator("[data-audit-id] td.audit-entity").AllInnerTextsAsync(), e => e.Contains(mappingId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) || e.Contains('#'));
+
+        await page.GotoAsync(server.BaseUrl + "/audit?entity=PortalSession");
+        await Expect(page.Locator("[data-audit-id] td.audit-entity").Filter(new() { HasText = "Session (deleted)" }).First).ToBeVisibleAsync();
+        Assert.DoesNotContain(await page.Locator("[data-audit-id] td.audit-entity").AllInnerTextsAsync(), e => e.Contains('#'));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("audit-links-sessions.png"), FullPage = true });
         await page.CloseAsync();
     }
 

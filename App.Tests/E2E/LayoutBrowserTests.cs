@@ -1,4 +1,8 @@
 using System.Text.Json;
+using AdminPortal.App.Data;
+using AdminPortal.App.Features.Jobs;
+using AdminPortal.App.Tenancy;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -139,6 +143,61 @@ public class LayoutBrowserTests(PortalServer server) : IClassFixture<PortalServe
         await rows.First.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         await Expect(page.GetByTestId("edit-panel").GetByLabel("Name")).ToBeFocusedAsync();
         await AssertNoSidewaysScrollingAsync(page, $"{path} at 390 px with the edit form open");
+        await page.CloseAsync();
+    }
+
+    /// <summary>
+    /// The Jobs table at 390 px: its seven columns pushed Created, Finished and Stop off the right of its container.
+    /// Stacked, no table box scrolls sideways and a running job's Stop is on the screen and works, on the list and by id.
+    /// </summary>
+    [Fact]
+    public async Task Phone_Jobs_StackRowsWithoutSidewaysScrolling_AndStopIsOnScreenAndWorks()
+    {
+        var (running, finished) = await server.QueryAsync(async db =>
+        {
+            var contoso = await db.Customers.SingleAsync(c => c.Slug == "contoso");
+            var now = DateTime.UtcNow;
+            // Claimed by an instance that is not this one, with a lease that outlasts the test: no worker touches it.
+            // A long unbroken starter name (the widest a row gets) must wrap, not widen the table.
+            var job = new BulkJob
+            {
+                Id = TimeOrderedId.Next(), CustomerId = contoso.Id, Kind = JobKind.Users, Action = "Lock", Filter = "{}", Total = 1_001, Done = 250,
+                State = JobState.Running, StartedBy = "a.very.long.address.without.any.spaces.at.all" + new string('x', 60) + "@contoso.example",
+                StartedByRole = PortalRoles.CustomerAdmin, ClaimedBy = "another-instance", LeaseUntil = now.AddDays(1), CreatedAt = now.AddMinutes(-3), StartedAt = now.AddMinutes(-3),
+            };
+            var done = new BulkJob
+            {
+                Id = TimeOrderedId.Next(), CustomerId = contoso.Id, Kind = JobKind.Posts, Action = "Publish", Filter = "{}", Total = 40, Done = 40,
+                State = JobState.Succeeded, StartedBy = "layout-seed", StartedByRole = PortalRoles.CustomerAdmin,
+                CreatedAt = now.AddHours(-2), StartedAt = now.AddHours(-2), FinishedAt = now.AddHours(-2).AddMinutes(1),
+            };
+            db.Jobs.AddRange(job, done);
+            await db.SaveChangesAsync();
+            return (job.Id, done.Id);
+        });
+        var page = await server.SignInAsync("Platform admin", width: 390, height: 844);
+
+        foreach (string path in new[] { $"/jobs/{finished}", "/jobs", $"/jobs/{running}" })
+        {
+            await page.GotoAsync(server.BaseUrl + path);
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+            await Expect(page.GetByTestId("job-row").First).ToBeVisibleAsync();
+            await page.WaitForTimeoutAsync(300);
+            await AssertNoSidewaysScrollingAsync(page, $"{path} at 390 px");
+            // Each value says what it is once the header row is out of sight.
+            await Expect(page.GetByTestId("job-row").First.Locator("td[data-label=State]")).ToBeVisibleAsync();
+        }
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("layout-phone-jobs-running.png"), FullPage = true });
+        var row = page.Locator($"tr[data-job-id='{running}']");
+        var stop = row.GetByRole(AriaRole.Button, new() { Name = "Stop Lock users" });
+        await AssertFullyVisibleAsync(page, stop, 390, "Stop of the running job");
+        await stop.ClickAsync(new LocatorClickOptions { Timeout = 5_000 });
+        var confirm = page.GetByRole(AriaRole.Dialog);
+        await Expect(confirm).ToContainTextAsync("Stop this job?");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Stop the job" }).ClickAsync();
+        await Expect(row).ToContainTextAsync("Stopping");
+        Assert.NotNull(await server.QueryAsync(db => db.Jobs.Where(j => j.Id == running).Select(j => j.CancelRequestedBy).SingleAsync()));
         await page.CloseAsync();
     }
 

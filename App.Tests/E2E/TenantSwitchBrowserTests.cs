@@ -136,24 +136,41 @@ public class TenantSwitchBrowserTests(PortalServer server) : IClassFixture<Porta
     }
 
     [Fact]
-    public async Task Phone_SwitchFromTheAccountMenu_ShowsTheNarrowedScope()
+    public async Task Phone_SwitchFromTheAccountMenu_EscapeCancels_DoneShowsTheNarrowedScope()
     {
+        long contoso = await CustomerIdAsync("contoso");
+        int entriesBefore = await SwitchEntriesAsync(contoso);
         var page = await server.SignInAsync("Platform admin", width: 390, height: 844);
-
-        await page.GetByRole(AriaRole.Button, new() { Name = "Account menu" }).ClickAsync();
-        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Switch customer" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await dialog.GetByLabel("Customer").First.ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Contoso Media" }).ClickAsync();
-        // The dialog stays open after the choice (the address waits for Done: a navigation would close it), and offers the sites.
-        await Expect(dialog.GetByLabel("Site").First).ToBeVisibleAsync();
-        await Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("customer="));
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
 
+        async Task ChooseContosoAsync()
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Account menu" }).ClickAsync();
+            await page.GetByRole(AriaRole.Menuitem, new() { Name = "Switch customer" }).ClickAsync();
+            await dialog.GetByLabel("Customer").First.ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Contoso Media" }).ClickAsync();
+            // The dialog stays open after the choice (the address waits for Done: a navigation would close it), and offers the sites.
+            await Expect(dialog.GetByLabel("Site").First).ToBeVisibleAsync();
+            await Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("customer="));
+        }
+
+        // Escape after a choice is "never mind": still all customers, nothing in the address, nothing audited.
+        await ChooseContosoAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+        await page.WaitForTimeoutAsync(500);
+        await Expect(page.GetByTestId("tenant-scope")).ToHaveCountAsync(0);
+        await Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("customer="));
+        Assert.Equal(entriesBefore, await SwitchEntriesAsync(contoso));
+
+        // Done applies it.
+        await ChooseContosoAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("tenant-scope")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("tenant-scope")).ToContainTextAsync("Contoso Media");
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("customer=\\d+"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"customer={contoso}"));
+        Assert.Equal(entriesBefore + 1, await SwitchEntriesAsync(contoso));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("tenant-scope-phone.png") });
         await page.Context.CloseAsync();
     }

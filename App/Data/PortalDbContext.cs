@@ -126,9 +126,11 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
 
         if (WriteAuditEntries)
         {
+            // Identity links and sessions have no name of their own: named after their user (and provider) as of now.
+            var relatedLabels = await AuditRelatedLabels.ForAsync(this, changed, cancellationToken);
             foreach (var entry in changed)
             {
-                AuditLog.Add(CreateAuditEntry(entry, owners[entry], now));
+                AuditLog.Add(CreateAuditEntry(entry, owners[entry], now, relatedLabels.GetValueOrDefault(entry.Entity)));
             }
         }
 
@@ -316,7 +318,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
     // The sync lease is bookkeeping of the worker, not a change anyone made to the user.
     private static readonly HashSet<string> UnauditedProperties = [nameof(IVersioned.Version), nameof(IHasTimestamps.UpdatedAt), nameof(Features.Users.User.SyncClaimedBy), nameof(Features.Users.User.SyncClaimedUntil)];
 
-    private AuditEntry CreateAuditEntry(EntityEntry entry, long? customerId, DateTime now)
+    private AuditEntry CreateAuditEntry(EntityEntry entry, long? customerId, DateTime now, string? relatedLabel)
     {
         var changes = new SortedDictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in entry.Properties)
@@ -359,7 +361,7 @@ public abstract class PortalDbContext(DbContextOptions options, TenantContext te
             CustomerId = customerId,
             EntityType = entry.Metadata.ClrType.Name,
             EntityId = (long)entry.Property(nameof(IHasId.Id)).CurrentValue!,
-            EntityLabel = AuditLabels.For(entry.Entity),
+            EntityLabel = AuditLabels.For(entry.Entity) ?? relatedLabel,
             Action = action,
             Changes = changes.Count == 0 ? null : JsonSerializer.Serialize(changes),
         };

@@ -43,6 +43,25 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
                 : a.EntityType == nameof(IdentityProviders.CiamSystem) ? db.CiamSystems.Any(c => c.Id == a.EntityId)
                 : a.EntityType == nameof(Customers.Customer) ? db.Customers.Any(c => c.Id == a.EntityId)
                 : a.EntityType == nameof(Customers.CustomerDomain) && db.CustomerDomains.Any(d => d.Id == a.EntityId),
+                // Identity links and sessions link to their user's page while both are visible to the viewer.
+                a.EntityType == nameof(IdentityProviders.UserCiamMapping)
+                    ? db.UserCiamMappings.Where(m => m.Id == a.EntityId && db.Users.Any(u => u.Id == m.UserId)).Select(m => (long?)m.UserId).FirstOrDefault()
+                : a.EntityType == nameof(Sessions.PortalSession)
+                    ? db.PortalSessions.Where(s => s.Id == a.EntityId && db.Users.Any(u => u.Id == s.UserId)).Select(s => (long?)s.UserId).FirstOrDefault()
+                : null,
+                // Their names for entries written without one (before names were stored): what the viewer can see now.
+                a.EntityLabel != null ? null
+                : a.EntityType == nameof(IdentityProviders.UserCiamMapping)
+                    ? db.Users.Where(u => db.UserCiamMappings.Any(m => m.Id == a.EntityId && m.UserId == u.Id)).Select(u => u.DisplayName).FirstOrDefault()
+                : a.EntityType == nameof(Sessions.PortalSession)
+                    ? db.Users.Where(u => db.PortalSessions.Any(s => s.Id == a.EntityId && s.UserId == u.Id)).Select(u => u.DisplayName).FirstOrDefault()
+                : null,
+                a.EntityLabel != null ? null
+                : a.EntityType == nameof(IdentityProviders.UserCiamMapping)
+                    ? db.CiamSystems.Where(c => db.UserCiamMappings.Any(m => m.Id == a.EntityId && m.CiamSystemId == c.Id)).Select(c => c.Name).FirstOrDefault()
+                : a.EntityType == nameof(Sessions.PortalSession)
+                    ? db.PortalSessions.Where(s => s.Id == a.EntityId).Select(s => s.UserAgent).FirstOrDefault()
+                : null,
                 a.Action, a.Changes)),
             ToRow,
             cancellationToken);
@@ -52,16 +71,25 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
         a.Id.ToString(CultureInfo.InvariantCulture), a.At, a.Actor, AuditLabels.Actor(a.Actor, a.ActorUserId, a.ActorName, a.ActorEmail),
         a.CustomerId is null ? null : a.Customer ?? "—",
         a.EntityType, a.EntityId.ToString(CultureInfo.InvariantCulture),
-        EntityLabel(a.EntityType, a.EntityId, a.EntityLabel, a.Changes),
-        a.EntityVisible ? AuditLabels.Href(a.EntityType, a.EntityId, a.CustomerId) : null,
+        a.EntityLabel is null && RelatedLabel(a.EntityType, a.RelatedName, a.RelatedDetail) is { } related ? related : EntityLabel(a.EntityType, a.EntityId, a.EntityLabel, a.Changes),
+        a.EntityVisible ? AuditLabels.Href(a.EntityType, a.EntityId, a.CustomerId) : a.RelatedUserId is { } userId ? $"/users/{userId.ToString(CultureInfo.InvariantCulture)}" : null,
         a.Action, AuditDiff.Parse(a.Changes));
 
     /// <summary>The stored name; for older entries what the changes tell; else the type and id.</summary>
     public static string EntityLabel(string entityType, long entityId, string? stored, string? changes) =>
         stored ?? AuditLabels.FromChanges(entityType, changes) ?? (entityId == 0 ? entityType : $"{entityType} #{entityId.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>An identity link or session without a stored name: named from its rows if the viewer sees them, else "(deleted)".</summary>
+    private static string? RelatedLabel(string entityType, string? person, string? detail) => entityType switch
+    {
+        nameof(IdentityProviders.UserCiamMapping) => person is null ? AuditRelatedLabels.DeletedMapping : AuditLabels.Clip(AuditRelatedLabels.Mapping(person, detail)),
+        nameof(Sessions.PortalSession) => person is null ? AuditRelatedLabels.DeletedSession : AuditLabels.Clip(AuditRelatedLabels.Session(person, detail)),
+        _ => null,
+    };
+
     private sealed record AuditShape(long Id, DateTime At, string Actor, long? ActorUserId, string? ActorName, string? ActorEmail, long? CustomerId, string? Customer,
-        string EntityType, long EntityId, string? EntityLabel, bool EntityVisible, string Action, string? Changes);
+        string EntityType, long EntityId, string? EntityLabel, bool EntityVisible, long? RelatedUserId, string? RelatedName, string? RelatedDetail,
+        string Action, string? Changes);
 
     /// <summary>Whether a cursor from the URL carries a time key (the cursor is untrusted input).</summary>
     public static bool CursorFits(PageCursor cursor) => ByTime.Fits(cursor);
