@@ -22,7 +22,7 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             if (pending.Count > 0)
             {
-                throw new InvalidOperationException(
+                throw new CommandLine.StartupRefusedException(
                     $"The {options.Provider} database is missing {pending.Count} migration(s) ({string.Join(", ", pending)}). " +
                     "Apply them with: dotnet run -- migrate   (or set Database:MigrateOnStartup=true for a development database).");
             }
