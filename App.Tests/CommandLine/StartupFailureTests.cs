@@ -58,7 +58,7 @@ public class StartupFailureTests
             ["ConnectionStrings__Portal"] = connection,
         }, "--urls", $"http://127.0.0.1:{PortalProcess.FreePort()}");
 
-        AssertOneCleanLine(exitCode, output, PortalCommandLine.ExitDatabaseMissing, $"\"{name}\" does not exist. Create it with: dotnet run -- migrate");
+        AssertOneCleanLine(exitCode, output, PortalCommandLine.ExitDatabaseMissing, $"the PostgreSQL database \"{name}\" does not exist. Create and migrate it with: dotnet run -- migrate");
     }
 
     [Fact]
@@ -69,5 +69,6 @@ public class StartupFailureTests
         Assert.Equal(("Sync:BatchSize is \"0\".", StartupFailure.ExitRefused),
             StartupFailure.Describe(new AggregateException(new StartupRefusedException("Sync:BatchSize is \"0\"."))));
         Assert.Equal(StartupFailure.ExitRefused, StartupFailure.Describe(new OptionsValidationException("X", typeof(object), ["X must be set."]))?.ExitCode);
+        Assert.Equal(PortalCommandLine.ExitDatabaseMissing, StartupFailure.Describe(new StartupRefusedException("gone", exitCode: PortalCommandLine.ExitDatabaseMissing))?.ExitCode);
     }
 }

@@ -8,7 +8,11 @@ namespace AdminPortal.App.CommandLine;
 /// it instead of a bare <see cref="InvalidOperationException"/> so that <see cref="StartupFailure"/> prints the message
 /// alone: a stack trace under it only hides the line that matters.
 /// </summary>
-public sealed class StartupRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
+public sealed class StartupRefusedException(string message, Exception? inner = null, int exitCode = StartupFailure.ExitRefused) : InvalidOperationException(message, inner)
+{
+    /// <summary>The process's exit code: <see cref="StartupFailure.ExitRefused"/>, or the command line's code for the same cause.</summary>
+    public int ExitCode { get; } = exitCode;
+}
 
 /// <summary>
 /// Ends the process with one line and an exit code when serving fails on a known cause: <see cref="StartupRefusedException"/>,
@@ -53,7 +57,7 @@ public static class StartupFailure
             switch (current)
             {
                 case StartupRefusedException refused:
-                    return (refused.Message.ReplaceLineEndings(" "), ExitRefused);
+                    return (refused.Message.ReplaceLineEndings(" "), refused.ExitCode);
                 case OptionsValidationException invalid:
                     return (invalid.Message.ReplaceLineEndings(" "), ExitRefused);
             }
