@@ -6,6 +6,7 @@ using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Infrastructure;
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,7 @@ public sealed class JobsPageSyncQueueTests : BunitContext, IAsyncLifetime
 {
     private TestDatabase database = null!;
     private long contoso;
+    private BunitAuthorizationContext authorization = null!;
 
     public async Task InitializeAsync()
     {
@@ -40,7 +42,7 @@ public sealed class JobsPageSyncQueueTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<UserSyncNotifier>();
         Services.AddScoped<JobService>();
         Services.AddScoped<SyncQueueService>();
-        var authorization = AddAuthorization();
+        authorization = AddAuthorization();
         authorization.SetAuthorized("Customer admin");
         authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.CustomerAdmin), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
         authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.CustomerAdmin)).Select(p => p.Key).ToArray());
@@ -107,5 +109,18 @@ public sealed class JobsPageSyncQueueTests : BunitContext, IAsyncLifetime
         Assert.Equal("<img src=x onerror=alert(1)>: 1 user", section.Find("[data-testid=sync-queue-instance]").TextContent);
         Assert.Empty(section.FindAll("img"));
         Assert.Contains("every 500 ms when the queue is empty", section.Find("[data-testid=sync-queue-throughput]").TextContent);
+    }
+
+    [Fact]
+    public void Section_ForAnEditor_CountsFailuresWithoutALinkToTheUsersGrid()
+    {
+        // An editor's policies: the Jobs page, not the users grid.
+        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.Editor)).Select(p => p.Key).ToArray());
+        var section = Render<SyncQueueSection>(p => p.Add(s => s.Status,
+            new SyncQueueStatus(0, 0, [], 1, new UserSyncSettings(100, TimeSpan.FromSeconds(5), 8, UserSyncSettings.DefaultLease))));
+
+        Assert.Equal("Nothing waiting to sync.", section.Find("[data-testid=sync-queue-empty]").TextContent);
+        Assert.Equal("1 failed sync.", section.Find("[data-testid=sync-queue-failed]").TextContent.Trim());
+        Assert.Empty(section.FindAll("[data-testid=sync-queue-failed] a"));
     }
 }
