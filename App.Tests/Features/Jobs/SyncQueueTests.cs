@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AdminPortal.Tests.Features.Jobs;
 
 /// <summary>The sync queue's figures on the Jobs page, on both databases: the viewer's tenant only, claims by instance.</summary>
-public class SyncQueueTests
+public class SyncQueueTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>
     /// Every user synced and unclaimed, then in each of contoso and fabrikam: 4 pending (2 held by a live claim of
@@ -115,6 +115,55 @@ public class SyncQueueTests
             var status = await Service(scope.ServiceProvider).GetAsync();
             Assert.Equal((0, 0, 0), (status.Pending, status.Claimed, status.Failed));
         }
+    }
+
+    /// <summary>
+    /// The embedded default plans before it sees the parameters: each of the three reads must still seek the tenant's
+    /// (customer_id, sync_status, id) index (or the partial ix_users_sync_queue), never scan every user.
+    /// </summary>
+    [Fact]
+    public async Task Get_OnSqlite_SeeksAnIndex_NeverScansTheUsers()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
+        var customers = await SeedQueueAsync(database);
+        var counter = new Grid.CommandCounter();
+        await using var scope = database.Scope(TenantScope.ForCustomer(customers["contoso"]));
+
+        var status = await new SyncQueueService(counter.Wrap(scope.ServiceProvider), new ConfigurationBuilder().Build(), TimeProvider.System).GetAsync();
+
+        Assert.Equal((4, 3, 2), (status.Pending, status.Claimed, status.Failed));
+        Assert.Equal(3, counter.Commands.Count);
+        var problems = new List<string>();
+        foreach (var (sql, parameters) in counter.Commands)
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(database.Options.ConnectionString);
+            await connection.OpenAsync();
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            foreach (var (name, value) in parameters)
+            {
+                explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+
+            var lines = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    lines.Add(reader.GetString(3));
+                }
+            }
+
+            output.WriteLine(string.Join(" | ", lines));
+            bool seeks = lines.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^SEARCH u USING (COVERING )?INDEX ix_users_customer_id_sync_status_id \(customer_id=\? AND sync_status=\?") || l.Contains("ix_users_sync_queue"));
+            bool scans = lines.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^SCAN u\b") && !l.Contains("ix_users_sync_queue"));
+            if (!seeks || scans)
+            {
+                problems.Add(sql + "\n" + string.Join("\n", lines));
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n\n", problems));
     }
 
     [Fact]
