@@ -9,6 +9,8 @@ using AdminPortal.App.Observability;
 using AdminPortal.App.Security;
 using MudBlazor.Services;
 
+StartupFailure.PrintWithoutStackTrace(); // a bad setting or a missing database: one line and an exit code, no stack trace
+
 // `dotnet run -- --help`: verbs (migrate, seed, schema …) run and exit; without one the portal serves.
 var commandLine = PortalCommandLine.Parse(args);
 if (commandLine.ExitCode is int answered)

@@ -112,7 +112,7 @@ public class SchemaTests
         await using var scope = database.Scope(TenantScope.System());
         var commands = scope.ServiceProvider.GetRequiredService<DatabaseCommands>();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => commands.PrepareAtStartupAsync());
+        var error = await Assert.ThrowsAsync<App.CommandLine.StartupRefusedException>(() => commands.PrepareAtStartupAsync());
 
         Assert.Contains("dotnet run -- migrate", error.Message);
         await using var context = await database.ContextAsync(TenantScope.System());

@@ -85,7 +85,7 @@ public static class AuthSetup
         {
             if (!builder.Environment.IsDevelopment())
             {
-                throw new InvalidOperationException(
+                throw new CommandLine.StartupRefusedException(
                     $"Auth:DevIdentityProvider is on outside Development (environment: {builder.Environment.EnvironmentName}). The development identity provider lets anyone on this machine sign in as any demo user; turn it off and configure Authentication:Entra or Authentication:Oidc.");
             }
 

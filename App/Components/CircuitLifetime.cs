@@ -65,11 +65,11 @@ public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisc
         }
         catch (InvalidOperationException exception)
         {
-            throw new InvalidOperationException($"{Section}:{key}: \"{section[key]}\" is not a valid {(typeof(T) == typeof(int) ? "whole number" : "time span like 00:03:00")}.", exception);
+            throw new CommandLine.StartupRefusedException($"{Section}:{key}: \"{section[key]}\" is not a valid {(typeof(T) == typeof(int) ? "whole number" : "time span like 00:03:00")}.", exception);
         }
     }
 
-    private static InvalidOperationException Invalid(string key, object value, string range) =>
+    private static CommandLine.StartupRefusedException Invalid(string key, object value, string range) =>
         new($"{Section}:{key} is {value}; it must be {range}.");
 
     public void ApplyTo(CircuitOptions options)

@@ -20,6 +20,10 @@ public enum ChangeTopic
 
     /// <summary>Notifications may have been missed (the listener was disconnected): everything open reloads.</summary>
     Resync,
+
+    /// <summary>A job was queued (<see cref="Change.Ids"/>: its id): an idle job worker on any instance claims it now, not at its next poll.</summary>
+    /// <remarks>Last in the list: the wire format carries the number, so earlier topics keep theirs.</remarks>
+    Jobs,
 }
 
 public enum UserChangeKind
@@ -45,6 +49,8 @@ public sealed record Change(ChangeTopic Topic, IReadOnlyList<long> Ids, string D
     public static Change ProvidersChanged() => new(ChangeTopic.Providers, []);
 
     public static Change CountsChanged(IEnumerable<string> entityTypes) => new(ChangeTopic.Counts, [], string.Join(',', entityTypes.Order(StringComparer.Ordinal)));
+
+    public static Change JobQueued(long jobId) => new(ChangeTopic.Jobs, [jobId]);
 
     public static Change Resync() => new(ChangeTopic.Resync, [], "", Many: true);
 

@@ -19,10 +19,18 @@ public sealed class DatabaseCommands(IDbContextFactory<PortalDbContext> factory,
         else
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            // A database that does not exist would otherwise read as "missing every migration": say what it is.
+            if (options.Provider == DatabaseProvider.Postgres && !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
+            {
+                string name = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString).Database ?? "(none)";
+                throw new CommandLine.StartupRefusedException(
+                    $"the PostgreSQL database \"{name}\" does not exist. Create and migrate it with: dotnet run -- migrate", exitCode: CommandLine.PortalCommandLine.ExitDatabaseMissing);
+            }
+
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             if (pending.Count > 0)
             {
-                throw new InvalidOperationException(
+                throw new CommandLine.StartupRefusedException(
                     $"The {options.Provider} database is missing {pending.Count} migration(s) ({string.Join(", ", pending)}). " +
                     "Apply them with: dotnet run -- migrate   (or set Database:MigrateOnStartup=true for a development database).");
             }

@@ -36,7 +36,7 @@ public static class DatabaseSetup
         }
         else if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            throw new InvalidOperationException(
+            throw new CommandLine.StartupRefusedException(
                 "Database:Provider is Postgres but there is no connection string. Set ConnectionStrings:Portal " +
                 "(environment variable ConnectionStrings__Portal), e.g. Host=127.0.0.1;Database=adminportal;Username=portal;Password=...");
         }

@@ -38,6 +38,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<ViewAs.ViewAsService>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ViewAs.ViewAsCircuitHandler>();
         builder.Services.AddScoped<Jobs.JobService>();
+        builder.Services.AddScoped<Jobs.SyncQueueService>();
         builder.Services.AddHostedService<Jobs.JobWorker>();
         builder.Services.AddReports();
         return builder;

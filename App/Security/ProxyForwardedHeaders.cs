@@ -21,10 +21,10 @@ public static class ProxyForwardedHeaders
         var section = builder.Configuration.GetSection(Section);
         var proxies = Values(section.GetSection("KnownProxies")).Select(text => IPAddress.TryParse(text, out var address)
             ? address
-            : throw new InvalidOperationException($"{Section}:KnownProxies: \"{text}\" is not an IP address.")).ToList();
+            : throw new CommandLine.StartupRefusedException($"{Section}:KnownProxies: \"{text}\" is not an IP address.")).ToList();
         var networks = Values(section.GetSection("KnownNetworks")).Select(text => System.Net.IPNetwork.TryParse(text, out var network)
             ? network
-            : throw new InvalidOperationException($"{Section}:KnownNetworks: \"{text}\" is not a CIDR range like 10.0.0.0/8.")).ToList();
+            : throw new CommandLine.StartupRefusedException($"{Section}:KnownNetworks: \"{text}\" is not a CIDR range like 10.0.0.0/8.")).ToList();
 
         builder.Services.TryAddSingleton<ForwardedOrigins>();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>

@@ -45,8 +45,8 @@ public class JobTests
 
         public static async Task<Harness> CreateAsync(DatabaseProvider provider) => new(await TestDatabase.CreateMigratedAsync(provider, seed: true));
 
-        public JobRunner Runner(string instance, TimeSpan? lease = null, int batchSize = 4) =>
-            new(Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, new JobRunnerOptions(instance, lease ?? TimeSpan.FromSeconds(30), batchSize), NullLogger<JobRunner>.Instance);
+        public JobRunner Runner(string instance, TimeSpan? lease = null, int batchSize = 4, TimeProvider? clock = null) =>
+            new(Services.GetRequiredService<IServiceScopeFactory>(), clock ?? TimeProvider.System, new JobRunnerOptions(instance, lease ?? TimeSpan.FromSeconds(30), batchSize), NullLogger<JobRunner>.Instance);
 
         public AsyncServiceScope Scope(TenantScope tenant)
         {
@@ -192,15 +192,19 @@ public class JobTests
         int unlocked = await harness.UnlockedAsync(contoso.CustomerId, fabrikam.CustomerId);
         var jobs = new[] { await harness.StartLockAsync(contoso), await harness.StartLockAsync(fabrikam) };
 
-        // Leases so short that the two workers keep taking jobs from each other mid-run: only the cursor's
-        // compare-and-set in each batch's transaction keeps a batch from landing twice.
-        var a = harness.Runner("a", lease: TimeSpan.FromMilliseconds(150), batchSize: 3);
-        var b = harness.Runner("b", lease: TimeSpan.FromMilliseconds(150), batchSize: 3);
+        // Every batch ends with its runner's lease already run out (the shared clock steps past it), so the two
+        // workers keep taking jobs from each other mid-run: only the cursor's compare-and-set in each batch's
+        // transaction keeps a batch from landing twice. A clock, not a sleep: the lease is out after every batch on
+        // any machine, however slow.
+        var lease = TimeSpan.FromMilliseconds(150);
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var a = harness.Runner("a", lease, batchSize: 3, clock);
+        var b = harness.Runner("b", lease, batchSize: 3, clock);
         async Task Drain(JobRunner runner)
         {
             for (int idle = 0; idle < 20;)
             {
-                idle = await runner.RunNextAsync(CancellationToken.None, _ => Thread.Sleep(60)) ? 0 : idle + 1;
+                idle = await runner.RunNextAsync(CancellationToken.None, _ => clock.Advance(lease + TimeSpan.FromMilliseconds(1))) ? 0 : idle + 1;
                 await Task.Delay(50);
             }
         }
@@ -362,5 +366,15 @@ public class JobTests
         await using var context = await harness.Database.ContextAsync(TenantScope.System());
         Assert.Equal(0, await context.Db.Posts.CountAsync(p => p.SiteId == editor.SiteId && p.Status == PostStatus.Draft));
         Assert.Equal(elsewhere, await context.Db.Posts.CountAsync(p => p.SiteId != editor.SiteId));
+    }
+
+    /// <summary>A clock that moves only when told, safe to read and step from two workers' threads.</summary>
+    internal sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        private long ticks = start.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 }

@@ -235,11 +235,11 @@ public class UserSyncClaimTests(ITestOutputHelper output)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
 
-        var refused = Assert.Throws<InvalidOperationException>(() => UserSyncSettings.From(configuration));
+        var refused = Assert.Throws<App.CommandLine.StartupRefusedException>(() => UserSyncSettings.From(configuration));
 
         Assert.Contains($"{key} is \"{value}\"; it must be {expected}", refused.Message);
         // The worker reads them when the host builds it, so a bad value never reaches a running loop.
-        Assert.Throws<InvalidOperationException>(() => new UserSyncWorker(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), new CountingTarget(),
+        Assert.Throws<App.CommandLine.StartupRefusedException>(() => new UserSyncWorker(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), new CountingTarget(),
             new UserSyncNotifier(), configuration, TimeProvider.System, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), NullLogger<UserSyncWorker>.Instance));
     }
 

@@ -33,7 +33,7 @@ public enum CancelOutcome
 /// recorded with the starter's customer, site, role and person, and runs with exactly those.
 /// </summary>
 /// <remarks>The bulk services are resolved per kind (from the same scope): a page of one kind need not carry the other's.</remarks>
-public sealed class JobService(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, IServiceProvider services, TimeProvider clock)
+public sealed class JobService(IDbContextFactory<PortalDbContext> factory, TenantContext tenant, IServiceProvider services, TimeProvider clock, IChangeFeed feed)
 {
     /// <summary>How many jobs the page shows: the newest; older ones are in the audit log.</summary>
     public const int PageSize = 100;
@@ -128,6 +128,9 @@ public sealed class JobService(IDbContextFactory<PortalDbContext> factory, Tenan
         db.Jobs.Add(job);
         db.SetAuditAction(job, AuditActions.JobStarted);
         await db.SaveChangesAsync(cancellationToken);
+        // After the commit: this instance's idle worker and every other instance's start it now, not at their next poll.
+        // The feed never throws; a lost notice leaves the job to the poll (Jobs:PollInterval).
+        await feed.PublishAsync(Change.JobQueued(job.Id), CancellationToken.None);
         return job;
     }
 

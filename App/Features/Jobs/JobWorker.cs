@@ -1,20 +1,31 @@
+using AdminPortal.App.Data;
 using AdminPortal.App.Observability;
 using Microsoft.Extensions.Options;
 
 namespace AdminPortal.App.Features.Jobs;
 
 /// <summary>
-/// Runs on every instance: claims one job at a time (JobRunner) and runs it; when there is none, looks again after
-/// <c>Jobs:PollInterval</c>. Several instances share the queue through the claim, never run the same job at once, and
-/// take over a job whose instance died once its lease (<c>Jobs:Lease</c>) has run out.
+/// Runs on every instance: claims one job at a time (JobRunner) and runs it. When there is none it waits for a
+/// "job queued" notice on the change feed (from this instance or another), or at most <c>Jobs:PollInterval</c>: the
+/// poll is the fallback for a lost notice and for leases that run out. Several instances share the queue through
+/// the claim, never run the same job at once, and take over a job whose instance died once its lease
+/// (<c>Jobs:Lease</c>) has run out.
 /// </summary>
-public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, IOptions<ObservabilityOptions> observability, ILoggerFactory loggers) : BackgroundService
+public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, IOptions<ObservabilityOptions> observability, ILoggerFactory loggers, IChangeFeed feed) : BackgroundService
 {
     public JobRunner Runner { get; } = new(scopes, clock, new JobRunnerOptions(
         // Unique per process and per start: two hosts in one test process, or a restarted instance, are distinct claimers.
         $"{observability.Value.InstanceId}-{Guid.NewGuid().ToString("N")[..6]}",
         configuration.GetValue("Jobs:Lease", TimeSpan.FromSeconds(30)),
         configuration.GetValue("Jobs:BatchSize", 0)), loggers.CreateLogger<JobRunner>());
+
+    // At most one wake-up is kept: many notices while a job runs mean one more look for work afterwards, not many.
+    private readonly SemaphoreSlim wake = new(0, 1);
+
+    /// <summary>How many times the worker found nothing to claim and went idle (tests wait for the first).</summary>
+    public int IdleRounds => Volatile.Read(ref idleRounds);
+
+    private int idleRounds;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,6 +36,15 @@ public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, I
 
         var interval = configuration.GetValue("Jobs:PollInterval", TimeSpan.FromSeconds(2));
         var logger = loggers.CreateLogger<JobWorker>();
+        // The handler only signals: it runs on the publisher's or the listener's thread and must return at once.
+        using var subscription = feed.Subscribe(change =>
+        {
+            if (change.Topic is ChangeTopic.Jobs or ChangeTopic.Resync)
+            {
+                Wake();
+            }
+        });
+
         while (!stoppingToken.IsCancellationRequested)
         {
             bool ran = false;
@@ -39,8 +59,27 @@ public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, I
 
             if (!ran)
             {
-                await Task.Delay(interval, stoppingToken);
+                Interlocked.Increment(ref idleRounds);
+                await wake.WaitAsync(interval, stoppingToken);
             }
         }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken: the next look for work sees every queued job.
+        }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        wake.Dispose();
     }
 }

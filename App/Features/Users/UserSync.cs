@@ -205,7 +205,7 @@ public sealed record UserSyncSettings(int BatchSize, TimeSpan Interval, int Para
             "a time from 00:00:10 to 1.00:00:00 (hh:mm:ss), longer than a round takes", problems);
         if (problems.Count > 0)
         {
-            throw new InvalidOperationException("The user sync settings are not valid: " + string.Join(" ", problems));
+            throw new CommandLine.StartupRefusedException("The user sync settings are not valid: " + string.Join(" ", problems));
         }
 
         return new UserSyncSettings(batchSize, interval, parallelism, lease);
