@@ -79,7 +79,7 @@ public partial class CrossTenantMatrixTests
             // of the same customer) shows nothing, on every tab; the platform admin sees that site's posts.
             await using var postsScope = database.Scope(scope);
             var posts = new PostQueries(postsScope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>());
-            long foreignSite = scope.SiteId is null ? fabrikamSite : otherContosoSite;
+            long foreignSite = scope.SiteId is not null ? otherContosoSite : scope.CustomerId == seeded.Fabrikam ? seeded.ContosoSite : fabrikamSite;
             foreach (var tab in Enum.GetValues<PostTab>())
             {
                 var page = await posts.GetPageAsync(new PostFilter(tab, SiteId: foreignSite), new PageRequest(Size: 25));
