@@ -23,7 +23,7 @@ namespace AdminPortal.App.Data;
 /// fed by the circuit's <see cref="TenantContext"/>, and <see cref="SaveChangesAsync(bool, CancellationToken)"/>
 /// refuses any row outside it. Every mutation writes an <see cref="AuditEntry"/> in the same transaction.
 /// </remarks>
-public abstract class PortalDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
+public abstract partial class PortalDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
 {
     public const string TenantFilter = "Tenant";
     public const string SoftDeleteFilter = "SoftDelete";

@@ -98,14 +98,14 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> factory)
     public async Task<(List<string> EntityTypes, List<string> Actions)> GetChoicesAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var types = await db.AuditLog.Select(a => a.EntityType).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
-        var actions = await db.AuditLog.Select(a => a.Action).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
+        var types = await db.TenantAuditLog.Select(a => a.EntityType).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
+        var actions = await db.TenantAuditLog.Select(a => a.Action).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
         return (types, actions);
     }
 
     public static IQueryable<AuditEntry> Filter(PortalDbContext db, AuditFilter filter)
     {
-        var query = db.AuditLog.AsQueryable();
+        var query = db.TenantAuditLog;
         if (!string.IsNullOrWhiteSpace(filter.Actor))
         {
             string actor = filter.Actor.Trim();

@@ -36,14 +36,14 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory,
         var postsByStatus = new Dictionary<PostStatus, CappedCount>();
         foreach (var status in Enum.GetValues<PostStatus>())
         {
-            postsByStatus[status] = await CountAsync(db.Posts.Where(p => p.Status == status), cancellationToken);
+            postsByStatus[status] = await CountAsync(db.TenantPosts.Where(p => p.Status == status), cancellationToken);
         }
 
-        var trash = await CountAsync(db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.DeletedAt != null), cancellationToken);
+        var trash = await CountAsync(db.TenantPosts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.DeletedAt != null), cancellationToken);
 
         return new DashboardSummary(
             await CountAsync(db.Customers, cancellationToken),
-            await CountAsync(db.Sites, cancellationToken),
+            await CountAsync(db.TenantSites, cancellationToken),
             await CountAsync(db.TenantUsers, cancellationToken),
             usersBySync,
             postsByStatus,
@@ -56,7 +56,7 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> factory,
     {
         DateTime today = clock.GetUtcNow().UtcDateTime.Date;
         DateTime from = today.AddDays(-(SignInDays - 1));
-        var counts = await db.AuditLog.AsNoTracking()
+        var counts = await db.TenantAuditLog.AsNoTracking()
             .Where(a => a.Action == AuditActions.SignIn && a.At >= from)
             .GroupBy(a => a.At.Date)
             .Select(g => new { Day = g.Key, Count = g.Count() })

@@ -36,7 +36,7 @@ public sealed class RoleDashboardService(IDbContextFactory<PortalDbContext> fact
     public async Task<EditorDashboard> GetEditorAsync(long? authorId, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var posts = db.Posts.AsNoTracking();
+        var posts = db.TenantPosts.AsNoTracking();
         // A principal without a user id owns no drafts: -1 matches no row rather than every author's.
         long author = authorId ?? -1;
         var myDrafts = posts.Where(p => p.Status == PostStatus.Draft && p.AuthorId == author);

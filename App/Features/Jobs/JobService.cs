@@ -145,7 +145,7 @@ public sealed class JobService(IDbContextFactory<PortalDbContext> factory, Tenan
     {
         var scope = await tenant.ResolveAsync();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var jobs = await db.Jobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(PageSize).ToListAsync(cancellationToken);
+        var jobs = await db.TenantJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(PageSize).ToListAsync(cancellationToken);
         return jobs.Select(j => ToRow(j, scope)).ToList();
     }
 

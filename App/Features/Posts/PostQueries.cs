@@ -76,7 +76,7 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
     public async Task<List<(string Id, string Name)>> GetSiteChoicesAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var sites = await db.Sites.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(cancellationToken);
+        var sites = await db.TenantSites.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(cancellationToken);
         return sites.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture), s.Name)).ToList();
     }
 
@@ -84,17 +84,18 @@ public sealed class PostQueries(IDbContextFactory<PortalDbContext> factory)
     public async Task<List<(string Id, string Name)>> GetAuthorChoicesAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var authors = await db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.AuthorId != null)
+        var authors = await db.TenantPosts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.AuthorId != null)
             .Select(p => new { Id = p.AuthorId!.Value, p.Author!.DisplayName }).Distinct().OrderBy(a => a.DisplayName).ToListAsync(cancellationToken);
         return authors.Select(a => (a.Id.ToString(CultureInfo.InvariantCulture), a.DisplayName)).ToList();
     }
 
     public static IQueryable<Post> Filter(PortalDbContext db, PostFilter filter)
     {
-        // Only the Trash tab looks past the SoftDelete filter; the Tenant filter always applies.
+        // Only the Trash tab looks past the SoftDelete filter; the Tenant filter always applies (TenantPosts only lets
+        // SQLite seek the tenant's sites).
         var query = filter.Tab == PostTab.Trash
-            ? db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.DeletedAt != null)
-            : db.Posts.Where(p => p.Status == (filter.Tab == PostTab.Drafts ? PostStatus.Draft : filter.Tab == PostTab.Scheduled ? PostStatus.Scheduled : PostStatus.Published));
+            ? db.TenantPosts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).Where(p => p.DeletedAt != null)
+            : db.TenantPosts.Where(p => p.Status == (filter.Tab == PostTab.Drafts ? PostStatus.Draft : filter.Tab == PostTab.Scheduled ? PostStatus.Scheduled : PostStatus.Published));
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
             string term = filter.Search.Trim();
