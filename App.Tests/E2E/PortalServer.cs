@@ -87,11 +87,14 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     public async Task<IPage> SignInAsync(string personaText, string provider = "Development sign-in (OpenID Connect)", int width = 1280, int height = 900)
     {
         var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        // Page loads get 90 s: a loaded 2-core machine has taken over 30 s for one. The tests' own assertions keep
+        // their short timeouts; only what stands between a test and its subject waits longer.
+        page.SetDefaultNavigationTimeout(90_000);
         await page.GotoAsync(BaseUrl + "/");
-        await page.GetByRole(AriaRole.Link, new() { Name = provider }).ClickAsync();
-        await page.GetByRole(AriaRole.Button).Filter(new() { HasText = personaText }).First.ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = provider }).ClickAsync(new() { Timeout = 90_000 });
+        await page.GetByRole(AriaRole.Button).Filter(new() { HasText = personaText }).First.ClickAsync(new() { Timeout = 90_000 });
         // Clicks on prerendered markup are lost: wait for the circuit.
-        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
         return page;
     }
 

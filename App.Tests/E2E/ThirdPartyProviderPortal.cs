@@ -195,6 +195,7 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+        context.SetDefaultNavigationTimeout(90_000); // page loads on a loaded machine; assertions keep their own timeouts
         return await context.NewPageAsync();
     }
 

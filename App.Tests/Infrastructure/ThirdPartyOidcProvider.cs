@@ -158,7 +158,8 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
         node.BeginOutputReadLine();
         node.BeginErrorReadLine();
         var exited = node.WaitForExitAsync();
-        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(30)));
+        // 2 minutes: node's start took over 30 s on a loaded machine.
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromMinutes(2)));
         if (first != listening.Task)
         {
             throw new InvalidOperationException($"oidc-provider did not start:\n{Output}");
