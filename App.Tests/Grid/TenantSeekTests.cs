@@ -146,7 +146,7 @@ public class TenantSeekTests(ITestOutputHelper output)
                 Take("admin dashboard");
             }
 
-            var jobs = new JobService(factory, scope.ServiceProvider.GetRequiredService<TenantContext>(), scope.ServiceProvider, TimeProvider.System);
+            var jobs = new JobService(factory, scope.ServiceProvider.GetRequiredService<TenantContext>(), scope.ServiceProvider, TimeProvider.System, new AdminPortal.App.Data.InProcessChangeFeed());
             Assert.NotEmpty(await jobs.ListAsync());
             Take($"jobs {who}");
         }
