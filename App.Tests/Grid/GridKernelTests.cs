@@ -271,7 +271,7 @@ public class GridKernelTests
                 await users.GetPageAsync(filter, new PageRequest(PageRequestKind.After, first.Last, 25));
                 foreach (var (sql, parameters) in firstCommands.Concat(counter.Commands))
                 {
-                    string plan = await ExplainSqliteAsync(database.Options.ConnectionString!, sql, parameters);
+                    string plan = await AdminPortal.Tests.Infrastructure.SqlitePlan.TextAsync(database.Options.ConnectionString!, sql, parameters);
                     bool seeks = Regex.IsMatch(plan, @"SEARCH u USING (COVERING )?INDEX ix_users_customer_id_\w+ \(customer_id=\?");
                     bool sorted = sort == UserSort.Name && plan.Contains("TEMP B-TREE FOR ORDER BY");
                     if (!seeks || Regex.IsMatch(plan, @"SCAN u\b") || sorted)
@@ -283,27 +283,6 @@ public class GridKernelTests
         }
 
         Assert.True(scans.Count == 0, string.Join("\n\n", scans));
-    }
-
-    private static async Task<string> ExplainSqliteAsync(string connectionString, string sql, List<(string Name, object? Value)> parameters)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var (name, value) in parameters)
-        {
-            explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        var lines = new List<string>();
-        await using var reader = await explain.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(3));
-        }
-
-        return string.Join("\n", lines);
     }
 
     private static async Task<string> ExplainAsync(string connectionString, string sql, List<(string Name, object? Value)> parameters)

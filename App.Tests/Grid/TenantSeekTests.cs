@@ -176,7 +176,7 @@ public class TenantSeekTests(ITestOutputHelper output)
         var commands = await HotCommandsAsync(database, seeded);
         foreach (var (what, sql, parameters) in commands)
         {
-            string plan = await ExplainSqliteAsync(database.Options.ConnectionString!, sql, parameters);
+            string plan = await AdminPortal.Tests.Infrastructure.SqlitePlan.TextAsync(database.Options.ConnectionString!, sql, parameters);
             foreach (var (table, index) in TenantIndexes)
             {
                 // The table's alias in this command: FROM "posts" AS "p" (EF may name it p0 in a subquery).
@@ -254,7 +254,7 @@ public class TenantSeekTests(ITestOutputHelper output)
                 {
                     await using var command = query(warm, seek).CreateDbCommand();
                     var parameters = command.Parameters.Cast<System.Data.Common.DbParameter>().Select(p => (p.ParameterName, (object?)p.Value)).ToList();
-                    output.WriteLine($"{what}, {(seek ? "tenant seek" : "filter alone")}{(count ? " (the rows counted)" : "")}:\n{await ExplainSqliteAsync(database.Options.ConnectionString!, command.CommandText, parameters)}");
+                    output.WriteLine($"{what}, {(seek ? "tenant seek" : "filter alone")}{(count ? " (the rows counted)" : "")}:\n{await AdminPortal.Tests.Infrastructure.SqlitePlan.TextAsync(database.Options.ConnectionString!, command.CommandText, parameters)}");
                 }
             }
 
@@ -373,26 +373,5 @@ public class TenantSeekTests(ITestOutputHelper output)
 
         double cost = double.Parse(Regex.Match(lines[0], @"cost=[\d.]+\.\.([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
         return (cost, string.Join("\n", lines));
-    }
-
-    internal static async Task<string> ExplainSqliteAsync(string connectionString, string sql, List<(string Name, object? Value)> parameters)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var (name, value) in parameters)
-        {
-            explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        var lines = new List<string>();
-        await using var reader = await explain.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(3));
-        }
-
-        return string.Join("\n", lines);
     }
 }

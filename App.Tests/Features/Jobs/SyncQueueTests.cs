@@ -136,23 +136,7 @@ public class SyncQueueTests(Xunit.Abstractions.ITestOutputHelper output)
         var problems = new List<string>();
         foreach (var (sql, parameters) in counter.Commands)
         {
-            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(database.Options.ConnectionString);
-            await connection.OpenAsync();
-            await using var explain = connection.CreateCommand();
-            explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
-            foreach (var (name, value) in parameters)
-            {
-                explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-
-            var lines = new List<string>();
-            await using (var reader = await explain.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    lines.Add(reader.GetString(3));
-                }
-            }
+            var lines = await AdminPortal.Tests.Infrastructure.SqlitePlan.LinesAsync(database.Options.ConnectionString!, sql, parameters);
 
             output.WriteLine(string.Join(" | ", lines));
             bool seeks = lines.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^SEARCH u USING (COVERING )?INDEX ix_users_customer_id_sync_status_id \(customer_id=\? AND sync_status=\?") || l.Contains("ix_users_sync_queue"));

@@ -45,19 +45,30 @@ public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, I
             }
         });
 
+        // After a failure (a busy or lost database) the next try comes sooner than the poll: 1 s, doubling up to it. A
+        // job whose wake-up met a failed claim would otherwise wait a whole poll interval.
+        var retry = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
             bool ran = false;
+            bool failed = false;
             try
             {
                 ran = await Runner.RunNextAsync(stoppingToken);
+                retry = TimeSpan.FromSeconds(1);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                logger.LogError(exception, "Claiming or running a job failed; trying again in {Interval}.", interval);
+                failed = true;
+                logger.LogError(exception, "Claiming or running a job failed; trying again in {Retry}.", retry < interval ? retry : interval);
             }
 
-            if (!ran)
+            if (failed)
+            {
+                await wake.WaitAsync(retry < interval ? retry : interval, stoppingToken);
+                retry = retry < interval ? retry * 2 : retry;
+            }
+            else if (!ran)
             {
                 Interlocked.Increment(ref idleRounds);
                 await wake.WaitAsync(interval, stoppingToken);
