@@ -63,6 +63,8 @@ public class LayoutBrowserTests(PortalServer server) : IClassFixture<PortalServe
     {
         var page = await server.SignInAsync("Customer admin · Contoso", width: width, height: 900);
         await page.GotoAsync(server.BaseUrl + "/users");
+        // The circuit replaces the prerendered field: measure and photograph the interactive one.
+        await page.Locator("[data-interactive=true]").WaitForAsync();
         var field = page.Locator(".dormant-days");
         await Expect(field).ToBeVisibleAsync();
         var box = await field.EvaluateAsync<JsonElement>("""
