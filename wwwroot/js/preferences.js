@@ -18,3 +18,20 @@ window.adminPortalPreferences = {
     const secure = location.protocol === "https:" ? "; secure" : "";
     document.cookie = `portal_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax${secure}`;
 })();
+
+// Signing out leaves through the provider's sign-out (several redirects), while this page's circuit still runs. If its
+// session check notices the ended session meanwhile, it must not send the page to "session ended": that would cut the
+// provider's sign-out short and say the wrong thing. App/Components/Shared/RedirectToSignIn.razor asks here first.
+(() => {
+    let signingOut = false;
+    document.addEventListener("submit", event => {
+        if (event.target instanceof HTMLFormElement && event.target.getAttribute("action") === "/signout") {
+            signingOut = true;
+        }
+    }, true);
+    window.adminPortalPreferences.leaveForSignIn = url => {
+        if (!signingOut) {
+            location.assign(url);
+        }
+    };
+})();
