@@ -56,7 +56,19 @@ else
 fi
 
 # The names of the failed tests, just above the summary, so the tail of a CI log says what failed.
-if [ -f "$trx" ]; then
+# With python3 each name has the first lines of its message under it (a bare name says little about a flake).
+if [ -f "$trx" ] && command -v python3 >/dev/null 2>&1; then
+  python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+failed = [r for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns) if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted")]
+for result in failed[:50]:
+    print("FAILED: " + result.get("testName", "?"))
+    message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip().splitlines()
+    for line in message[:4]:
+        print("    " + line[:300])
+PY
+elif [ -f "$trx" ]; then
   grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*>' "$trx" \
     | grep -o 'testName="[^"]*"' | sed 's/^testName="/FAILED: /; s/"$//' | head -50 || true
 fi

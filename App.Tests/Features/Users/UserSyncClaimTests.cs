@@ -17,13 +17,30 @@ namespace AdminPortal.Tests.Features.Users;
 public class UserSyncClaimTests(ITestOutputHelper output)
 {
     /// <summary>Every provider check it was asked for, per user; optionally as slow as a real provider's discovery document.</summary>
-    private sealed class CountingTarget(TimeSpan latency = default) : ISyncTarget
+    private sealed class CountingTarget(TimeSpan latency = default, int holdUntilInstances = 0) : ISyncTarget
     {
+        private readonly ConcurrentDictionary<string, bool> instances = new();
+        private readonly TaskCompletionSource allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public ConcurrentDictionary<long, int> Checks { get; } = new();
 
         public async Task<SyncResult> SyncAsync(User user, IReadOnlyList<(string Name, string Authority)> providers, CancellationToken cancellationToken)
         {
             Checks.AddOrUpdate(user.Id, 1, (_, count) => count + 1);
+            if (holdUntilInstances > 0)
+            {
+                // Every check waits until that many instances have a claim in hand (the claim names its instance): on a
+                // loaded machine the second Task.Run can start after the first worker drained the whole queue, and the
+                // race would then not be a race. A minute at most; after that the sharing assertion says what happened.
+                instances.TryAdd(user.SyncClaimedBy?.Split('#')[0] ?? "?", true);
+                if (instances.Count >= holdUntilInstances)
+                {
+                    allArrived.TrySetResult();
+                }
+
+                await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromMinutes(1), cancellationToken));
+            }
+
             if (latency > TimeSpan.Zero)
             {
                 await Task.Delay(latency, cancellationToken);
@@ -83,7 +100,7 @@ public class UserSyncClaimTests(ITestOutputHelper output)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
         var expected = await PendingUsersAsync(database, 2000);
-        var target = new CountingTarget();
+        var target = new CountingTarget(holdUntilInstances: 2);
         var settings = new Dictionary<string, string?> { ["Sync:BatchSize"] = "50", ["Sync:Parallelism"] = "4" };
         var first = Worker(database, target, "instance-a", settings: settings);
         var second = Worker(database, target, "instance-b", settings: settings);
