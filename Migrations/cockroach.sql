@@ -385,3 +385,32 @@ VALUES ('20261201200001_AddJobs', '10.0.15');
 
 COMMIT;
 
+START TRANSACTION;
+DROP INDEX ix_posts_site_id_published_at_id;
+
+DROP INDEX ix_posts_site_id_title_id;
+
+ALTER TABLE posts ADD customer_id bigint NOT NULL DEFAULT 0;
+
+COMMIT;
+
+UPDATE posts SET customer_id = (SELECT s.customer_id FROM sites s WHERE s.id = posts.site_id);
+
+START TRANSACTION;
+CREATE INDEX ix_posts_customer_id_status_published_at_id ON posts (customer_id, status, published_at DESC, id DESC);
+
+CREATE INDEX ix_posts_customer_id_status_title_id ON posts (customer_id, status, title, id);
+
+CREATE INDEX ix_posts_customer_id_status_updated_at_id ON posts (customer_id, status, updated_at DESC, id DESC);
+
+CREATE INDEX ix_posts_site_id_status_published_at_id ON posts (site_id, status, published_at DESC, id DESC);
+
+CREATE INDEX ix_posts_site_id_status_title_id ON posts (site_id, status, title, id);
+
+ALTER TABLE posts ADD CONSTRAINT fk_posts_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT;
+
+COMMIT;
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261202025109_PostCustomerId', '10.0.15');
+

@@ -782,3 +782,87 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    DROP INDEX ix_posts_site_id_published_at_id;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    DROP INDEX ix_posts_site_id_title_id;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    ALTER TABLE posts ADD customer_id bigint NOT NULL DEFAULT 0;
+    END IF;
+END $EF$;
+COMMIT;
+
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    UPDATE posts SET customer_id = (SELECT s.customer_id FROM sites s WHERE s.id = posts.site_id);
+    END IF;
+END $EF$;
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    CREATE INDEX ix_posts_customer_id_status_published_at_id ON posts (customer_id, status, published_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    CREATE INDEX ix_posts_customer_id_status_title_id ON posts (customer_id, status, title, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    CREATE INDEX ix_posts_customer_id_status_updated_at_id ON posts (customer_id, status, updated_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    CREATE INDEX ix_posts_site_id_status_published_at_id ON posts (site_id, status, published_at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    CREATE INDEX ix_posts_site_id_status_title_id ON posts (site_id, status, title, id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    ALTER TABLE posts ADD CONSTRAINT fk_posts_customers_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT;
+    END IF;
+END $EF$;
+COMMIT;
+
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202025109_PostCustomerId') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261202025109_PostCustomerId', '10.0.15');
+    END IF;
+END $EF$;

@@ -270,6 +270,12 @@ public abstract partial class PortalDbContext(DbContextOptions options, TenantCo
                 Refuse(entry);
             }
 
+            // A post's customer is its (current) site's, whatever the code that saved it wrote there.
+            if (entry.Entity is Post post && current is not null && owner is long postOwner)
+            {
+                post.CustomerId = postOwner;
+            }
+
             owners[entry] = owner;
         }
 

@@ -471,6 +471,10 @@ namespace AdminPortal.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
                     b.Property<DateTime?>("DeletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("deleted_at");
@@ -527,12 +531,23 @@ namespace AdminPortal.Migrations.Postgres
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_posts_site_id_deleted_at_id");
 
-                    b.HasIndex("SiteId", "PublishedAt", "Id")
-                        .IsDescending(false, true, true)
-                        .HasDatabaseName("ix_posts_site_id_published_at_id");
+                    b.HasIndex("CustomerId", "Status", "PublishedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_customer_id_status_published_at_id");
 
-                    b.HasIndex("SiteId", "Title", "Id")
-                        .HasDatabaseName("ix_posts_site_id_title_id");
+                    b.HasIndex("CustomerId", "Status", "Title", "Id")
+                        .HasDatabaseName("ix_posts_customer_id_status_title_id");
+
+                    b.HasIndex("CustomerId", "Status", "UpdatedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_customer_id_status_updated_at_id");
+
+                    b.HasIndex("SiteId", "Status", "PublishedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_site_id_status_published_at_id");
+
+                    b.HasIndex("SiteId", "Status", "Title", "Id")
+                        .HasDatabaseName("ix_posts_site_id_status_title_id");
 
                     b.HasIndex("SiteId", "Status", "UpdatedAt", "Id")
                         .IsDescending(false, false, true, true)
@@ -1022,6 +1037,13 @@ namespace AdminPortal.Migrations.Postgres
                         .HasForeignKey("AuthorId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_posts_users_author_id");
+
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_posts_customers_customer_id");
 
                     b.HasOne("AdminPortal.App.Features.Sites.Site", "Site")
                         .WithMany()

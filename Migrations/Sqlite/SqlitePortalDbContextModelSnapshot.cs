@@ -459,6 +459,10 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("customer_id");
+
                     b.Property<DateTime?>("DeletedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("deleted_at");
@@ -515,12 +519,23 @@ namespace AdminPortal.Migrations.Sqlite
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_posts_site_id_deleted_at_id");
 
-                    b.HasIndex("SiteId", "PublishedAt", "Id")
-                        .IsDescending(false, true, true)
-                        .HasDatabaseName("ix_posts_site_id_published_at_id");
+                    b.HasIndex("CustomerId", "Status", "PublishedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_customer_id_status_published_at_id");
 
-                    b.HasIndex("SiteId", "Title", "Id")
-                        .HasDatabaseName("ix_posts_site_id_title_id");
+                    b.HasIndex("CustomerId", "Status", "Title", "Id")
+                        .HasDatabaseName("ix_posts_customer_id_status_title_id");
+
+                    b.HasIndex("CustomerId", "Status", "UpdatedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_customer_id_status_updated_at_id");
+
+                    b.HasIndex("SiteId", "Status", "PublishedAt", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_posts_site_id_status_published_at_id");
+
+                    b.HasIndex("SiteId", "Status", "Title", "Id")
+                        .HasDatabaseName("ix_posts_site_id_status_title_id");
 
                     b.HasIndex("SiteId", "Status", "UpdatedAt", "Id")
                         .IsDescending(false, false, true, true)
@@ -994,6 +1009,13 @@ namespace AdminPortal.Migrations.Sqlite
                         .HasForeignKey("AuthorId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_posts_users_author_id");
+
+                    b.HasOne("AdminPortal.App.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_posts_customers_customer_id");
 
                     b.HasOne("AdminPortal.App.Features.Sites.Site", "Site")
                         .WithMany()

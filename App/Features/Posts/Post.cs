@@ -29,6 +29,14 @@ public class Post : IHasId, IVersioned, IHasTimestamps, ISiteOwned
     public long Id { get; set; }
     public long SiteId { get; set; }
     public Site? Site { get; set; }
+
+    /// <summary>
+    /// The site's customer, repeated so that a customer-wide posts grid walks an index that leads with the tenant and
+    /// matches its sort (with only site_id, SQLite and PostgreSQL read and sort every post of the customer's sites for
+    /// each page). Set by <see cref="Data.PortalDbContext"/> on every save from the post's site; never set it by hand.
+    /// The Tenant filter still goes through the site, so a stale value can only hide a post, never show it elsewhere.
+    /// </summary>
+    public long CustomerId { get; set; }
     public long? AuthorId { get; set; }
     public User? Author { get; set; }
     public string Title { get; set; } = "";
@@ -58,9 +66,15 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
 
         // Slugs stay unique per site even in the Trash, so a restore never collides silently.
         entity.HasIndex(p => new { p.SiteId, p.Slug }).IsUnique();
+        // The grid's three sorts within a tab (status), for one site (an editor) and for a customer's sites: a page is a
+        // walk of the index that stops after a page, at any depth and any number of posts.
         entity.HasIndex(p => new { p.SiteId, p.Status, p.UpdatedAt, p.Id }).IsDescending(false, false, true, true);
-        entity.HasIndex(p => new { p.SiteId, p.PublishedAt, p.Id }).IsDescending(false, true, true);
-        entity.HasIndex(p => new { p.SiteId, p.Title, p.Id });
+        entity.HasIndex(p => new { p.SiteId, p.Status, p.PublishedAt, p.Id }).IsDescending(false, false, true, true);
+        entity.HasIndex(p => new { p.SiteId, p.Status, p.Title, p.Id });
+        entity.HasIndex(p => new { p.CustomerId, p.Status, p.UpdatedAt, p.Id }).IsDescending(false, false, true, true);
+        entity.HasIndex(p => new { p.CustomerId, p.Status, p.PublishedAt, p.Id }).IsDescending(false, false, true, true);
+        entity.HasIndex(p => new { p.CustomerId, p.Status, p.Title, p.Id });
+        entity.HasOne<Customers.Customer>().WithMany().HasForeignKey(p => p.CustomerId).OnDelete(DeleteBehavior.Restrict);
         entity.HasIndex(p => new { p.SiteId, p.DeletedAt, p.Id }).IsDescending(false, true, true);
         entity.HasIndex(p => p.AuthorId);
         // The scheduler's query: due posts, oldest first.
