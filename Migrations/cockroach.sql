@@ -414,3 +414,13 @@ COMMIT;
 INSERT INTO migration_status (migration_id, product_version)
 VALUES ('20261202025109_PostCustomerId', '10.0.15');
 
+START TRANSACTION;
+CREATE INDEX ix_audit_log_customer_id_action_at_id ON audit_log (customer_id, action, at DESC, id DESC);
+
+CREATE INDEX ix_audit_log_customer_id_entity_type_at_id ON audit_log (customer_id, entity_type, at DESC, id DESC);
+
+INSERT INTO migration_status (migration_id, product_version)
+VALUES ('20261202032329_AuditTenantKindIndexes', '10.0.15');
+
+COMMIT;
+

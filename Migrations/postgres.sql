@@ -866,3 +866,28 @@ BEGIN
     VALUES ('20261202025109_PostCustomerId', '10.0.15');
     END IF;
 END $EF$;
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202032329_AuditTenantKindIndexes') THEN
+    CREATE INDEX ix_audit_log_customer_id_action_at_id ON audit_log (customer_id, action, at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202032329_AuditTenantKindIndexes') THEN
+    CREATE INDEX ix_audit_log_customer_id_entity_type_at_id ON audit_log (customer_id, entity_type, at DESC, id DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM migration_status WHERE "migration_id" = '20261202032329_AuditTenantKindIndexes') THEN
+    INSERT INTO migration_status (migration_id, product_version)
+    VALUES ('20261202032329_AuditTenantKindIndexes', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -90,6 +90,14 @@ namespace AdminPortal.Migrations.Postgres
                     b.HasIndex("EntityType", "EntityId", "At")
                         .HasDatabaseName("ix_audit_log_entity_type_entity_id_at");
 
+                    b.HasIndex("CustomerId", "Action", "At", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_audit_log_customer_id_action_at_id");
+
+                    b.HasIndex("CustomerId", "EntityType", "At", "Id")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("ix_audit_log_customer_id_entity_type_at_id");
+
                     b.ToTable("audit_log", (string)null);
                 });
 
