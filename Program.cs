@@ -63,6 +63,7 @@ app.MapSignInEndpoints();
 app.MapUserExport();
 app.MapAuditExport();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.Lifetime.ApplicationStarted.Register(StartupFailure.MarkStarted); // a known failure from here on "stopped" the portal
 await app.RunAsync();
 return 0;
 

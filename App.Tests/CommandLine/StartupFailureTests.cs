@@ -71,4 +71,11 @@ public class StartupFailureTests
         Assert.Equal(StartupFailure.ExitRefused, StartupFailure.Describe(new OptionsValidationException("X", typeof(object), ["X must be set."]))?.ExitCode);
         Assert.Equal(PortalCommandLine.ExitDatabaseMissing, StartupFailure.Describe(new StartupRefusedException("gone", exitCode: PortalCommandLine.ExitDatabaseMissing))?.ExitCode);
     }
+
+    [Fact]
+    public void Line_AfterTheHostStarted_SaysStopped_NotDidNotStart()
+    {
+        Assert.Equal("The portal did not start: the database could not be reached.", StartupFailure.Line("the database could not be reached.", afterStart: false));
+        Assert.Equal("The portal stopped: the database could not be reached.", StartupFailure.Line("the database could not be reached.", afterStart: true));
+    }
 }

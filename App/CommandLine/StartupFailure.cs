@@ -21,8 +21,9 @@ public sealed class StartupRefusedException(string message, Exception? inner = n
 /// </summary>
 /// <remarks>
 /// It hooks the unhandled-exception event, so Program.cs stays a straight line: the event is raised before the runtime
-/// prints the exception, and exiting there prints nothing more. The host is not running at that point (the failure
-/// stopped the start-up), so no request is cut short. WebApplicationFactory hosts in tests never reach the event.
+/// prints the exception, and exiting there prints nothing more. Usually the host is not running at that point (the
+/// failure stopped the start-up); a known failure after start-up (Program.cs calls <see cref="MarkStarted"/>) is
+/// reported as "stopped", since the process had served. WebApplicationFactory hosts in tests never reach the event.
 /// </remarks>
 public static class StartupFailure
 {
@@ -30,6 +31,10 @@ public static class StartupFailure
     public const int ExitRefused = 6;
 
     private static int installed;
+    private static volatile bool started;
+
+    /// <summary>Called once the host serves: a known failure after that is reported as a stop, not as a start-up refusal.</summary>
+    public static void MarkStarted() => started = true;
 
     public static void PrintWithoutStackTrace()
     {
@@ -42,12 +47,15 @@ public static class StartupFailure
         {
             if (unhandled.ExceptionObject is Exception exception && Describe(exception) is var (message, exitCode))
             {
-                Console.Error.WriteLine($"The portal did not start: {message}");
+                Console.Error.WriteLine(Line(message, started));
                 Console.Error.Flush();
                 Environment.Exit(exitCode);
             }
         };
     }
+
+    /// <summary>What the operator reads: whether the portal never started, or stopped after serving.</summary>
+    public static string Line(string message, bool afterStart) => afterStart ? $"The portal stopped: {message}" : $"The portal did not start: {message}";
 
     /// <summary>The operator's line and the exit code, or null for an exception that is a bug.</summary>
     public static (string Message, int ExitCode)? Describe(Exception exception)
