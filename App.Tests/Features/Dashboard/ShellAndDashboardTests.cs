@@ -97,6 +97,46 @@ public sealed class ShellAndDashboardTests : BunitContext, IAsyncLifetime
         Assert.Empty(shell.FindAll(".tenant-switcher"));
     }
 
+    [Theory]
+    [InlineData(PortalRoles.CustomerAdmin)]
+    [InlineData(PortalRoles.PlatformAdmin)]
+    public async Task AppBar_IsMarkup_NotAComponentPerControl(string role)
+    {
+        long customer;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            customer = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
+        }
+
+        var shell = RenderShellWithDashboard((PortalClaimTypes.Role, role), (PortalClaimTypes.CustomerId, customer.ToString()));
+        shell.WaitForAssertion(() => Assert.NotNull(shell.Find("[data-testid=user-name]")), TimeSpan.FromSeconds(10));
+
+        // The app bar lives as long as the circuit, and each component in it costs every circuit a few KB
+        // (docs/performance.md, "Fifth round"): on integ it held 3 AuthorizeViews, 4 MudIconButtons, 3 MudTexts,
+        // a MudSpacer, a MudChip, a MudAppBar and a MudToolBar, each with its MudIcon.
+        var chrome = shell.FindComponent<PortalChrome>();
+        Assert.Empty(chrome.FindComponents<Microsoft.AspNetCore.Components.Authorization.AuthorizeView>());
+        Assert.Empty(chrome.FindComponents<MudBlazor.MudText>());
+        Assert.Empty(chrome.FindComponents<MudBlazor.MudSpacer>());
+        Assert.Empty(chrome.FindComponents<MudBlazor.MudChip<string>>());
+        Assert.Empty(chrome.FindComponents<MudBlazor.MudAppBar>());
+        // The phone's account menu is still MudMenu, whose activator is the one MudIconButton left.
+        Assert.Single(chrome.FindComponents<MudBlazor.MudIconButton>());
+        Assert.Empty(shell.FindComponents<MudBlazor.MudMainContent>());
+        Assert.Empty(shell.FindComponents<MudBlazor.MudContainer>());
+
+        // The same controls, names and titles as before, as real buttons and a link.
+        var header = shell.Find("header.mud-appbar");
+        Assert.Equal("button", header.QuerySelector("[aria-label='Toggle navigation']")!.TagName.ToLowerInvariant());
+        Assert.Equal("Switch to dark mode", header.QuerySelector("button[aria-label='Switch to dark mode']")!.GetAttribute("title"));
+        Assert.Equal("/account/sessions", header.QuerySelector("a[aria-label='My sessions']")!.GetAttribute("href"));
+        Assert.Equal("submit", header.QuerySelector("form[action='/signout'] button[aria-label='Sign out']")!.GetAttribute("type"));
+        Assert.Equal("Test admin", shell.Find("[data-testid=user-name]").TextContent.Trim());
+        Assert.Equal(role == PortalRoles.PlatformAdmin, header.QuerySelector(".tenant-switcher") is not null);
+        Assert.Equal(role != PortalRoles.PlatformAdmin, header.QuerySelector("[data-testid=tenant]") is not null);
+        Assert.NotNull(shell.Find("#main-content[role=main].mud-main-content"));
+    }
+
     [Fact]
     public void DarkModeToggle_Click_SwitchesTheLabelBothWays()
     {
