@@ -20,7 +20,7 @@ public sealed class SchemaPageTests : BunitContext, IAsyncLifetime
         database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite);
         await using (var context = await database.ContextAsync(TenantScope.System()))
         {
-            await context.Db.Database.ExecuteSqlRawAsync("DROP INDEX ix_posts_site_id_title_id");
+            await context.Db.Database.ExecuteSqlRawAsync("DROP INDEX ix_posts_site_id_status_title_id");
         }
 
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -43,7 +43,7 @@ public sealed class SchemaPageTests : BunitContext, IAsyncLifetime
         var page = Render<SchemaPage>();
 
         page.WaitForAssertion(() => Assert.Contains("1 difference(s)", page.Find("[data-testid=drift-summary]").TextContent), TimeSpan.FromSeconds(10));
-        Assert.Contains("ix_posts_site_id_title_id", page.Find("[data-drift-table=posts] [data-drift-kind=MissingIndex]").TextContent);
+        Assert.Contains("ix_posts_site_id_status_title_id", page.Find("[data-drift-table=posts] [data-drift-kind=MissingIndex]").TextContent);
         Assert.Contains("Up to date", page.Find("[data-testid=migration-summary]").TextContent);
         Assert.Contains("InitialSchema", page.Markup);
         Assert.Contains("CREATE TABLE IF NOT EXISTS migration_status", page.Markup);
@@ -56,7 +56,7 @@ public sealed class SchemaPageTests : BunitContext, IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("1 difference(s)", page.Find("[data-testid=drift-summary]").TextContent), TimeSpan.FromSeconds(10));
         await using (var context = await database.ContextAsync(TenantScope.System()))
         {
-            await context.Db.Database.ExecuteSqlRawAsync("CREATE INDEX ix_posts_site_id_title_id ON posts (site_id, title, id)");
+            await context.Db.Database.ExecuteSqlRawAsync("CREATE INDEX ix_posts_site_id_status_title_id ON posts (site_id, status, title, id)");
         }
 
         page.FindAll("button").Single(b => b.TextContent.Contains("Re-check")).Click();

@@ -104,7 +104,7 @@ public class SchemaServiceTests
         await using var database = await TestDatabase.CreateMigratedAsync(provider);
         await ExecuteAsync(database,
             "ALTER TABLE users ADD COLUMN nickname varchar(50)",
-            "DROP INDEX ix_posts_site_id_title_id",
+            "DROP INDEX ix_posts_site_id_status_title_id",
             "CREATE TABLE legacy_notes (id bigint PRIMARY KEY, body text)");
         (string Table, string Column, string Expected, string Actual) typeChange;
         if (provider == DatabaseProvider.Postgres)
@@ -134,7 +134,7 @@ public class SchemaServiceTests
 
         Assert.Equal(4, drift.Items.Count);
         Assert.Contains(drift.Items, i => i is { Kind: DriftKind.ExtraColumn, Table: "users", Object: "nickname", Harmless: true });
-        Assert.Contains(drift.Items, i => i is { Kind: DriftKind.MissingIndex, Table: "posts", Object: "ix_posts_site_id_title_id", Harmless: false });
+        Assert.Contains(drift.Items, i => i is { Kind: DriftKind.MissingIndex, Table: "posts", Object: "ix_posts_site_id_status_title_id", Harmless: false });
         Assert.Contains(drift.Items, i => i is { Kind: DriftKind.ExtraTable, Table: "legacy_notes", Harmless: true });
         var type = Assert.Single(drift.Items, i => i.Kind == DriftKind.TypeDiffers);
         Assert.Equal(typeChange, (type.Table, type.Object, type.Expected!, type.Actual!));
@@ -219,7 +219,7 @@ public class SchemaServiceTests
     public async Task Migrate_DatabaseWithDriftOrWithoutHistory_IsRefusedUnlessForced(DatabaseProvider provider)
     {
         await using var drifted = await TestDatabase.CreateMigratedAsync(provider);
-        await ExecuteAsync(drifted, "DROP INDEX ix_posts_site_id_title_id");
+        await ExecuteAsync(drifted, "DROP INDEX ix_posts_site_id_status_title_id");
         await using var handMade = await CreateHandMadeAsync(provider);
 
         await using (var scope = drifted.Scope(TenantScope.System()))
