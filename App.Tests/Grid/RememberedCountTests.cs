@@ -83,7 +83,7 @@ public class RememberedCountTests
                 target = await db.Users.Where(u => !u.IsLocked && u.PortalRole == null).OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
             }
 
-            var bulk = new UserBulkService(factory, new UserService(factory, TimeProvider.System), Access(database), new UserSyncNotifier(), TimeProvider.System);
+            var bulk = new UserBulkService(factory, new UserService(factory, TimeProvider.System), Access(database), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
             var outcome = await bulk.RunAsync(BulkAction.Lock, new BulkTarget(new UserFilter(), [target.ToString()]));
             Assert.Equal(1, outcome.Done);
         }
@@ -149,7 +149,7 @@ public class RememberedCountTests
         await using (var admin = database.Scope(TenantScope.ForCustomer(contoso)))
         {
             var factory = admin.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-            var support = new UserSupportService(factory, Access(database), new UserSyncNotifier(), TimeProvider.System);
+            var support = new UserSupportService(factory, Access(database), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
             await using var db = await factory.CreateDbContextAsync();
             long user = await db.Users.Where(u => !db.UserCiamMappings.Any(m => m.UserId == u.Id)).OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
             long provider2 = await db.CiamSystems.Where(c => c.CustomerId == contoso).Select(c => c.Id).FirstAsync();

@@ -121,7 +121,7 @@ public class TenantSeekTests(ITestOutputHelper output)
         await using var check = await database.ContextAsync(TenantScope.System());
         Assert.Equal(seeded.Contoso, await check.Db.Posts.Where(p => p.Id == planted).Select(p => p.CustomerId).SingleAsync());
         Assert.Equal(seeded.Fabrikam, await check.Db.Posts.Where(p => p.Id == moved).Select(p => p.CustomerId).SingleAsync());
-        Assert.Equal(0, await check.Db.Posts.IgnoreQueryFilters().CountAsync(p => p.CustomerId != p.Site!.CustomerId));
+        Assert.Equal(0, await check.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.CustomerId != p.Site!.CustomerId));
         // Contoso's grid no longer lists the moved post; Fabrikam's does.
         await using var contoso = await database.ContextAsync(TenantScope.ForCustomer(seeded.Contoso));
         Assert.False(await contoso.Db.TenantPosts.AnyAsync(p => p.Id == moved));
@@ -138,7 +138,7 @@ public class TenantSeekTests(ITestOutputHelper output)
         int posts;
         await using (var system = await database.ContextAsync(TenantScope.System()))
         {
-            posts = await system.Db.Posts.IgnoreQueryFilters().CountAsync();
+            posts = await system.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync();
             var all = system.Db.Database.GetMigrations().ToList();
             int at = all.FindIndex(m => m.EndsWith("_PostCustomerId", StringComparison.Ordinal));
             var migrator = system.Db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
@@ -148,7 +148,7 @@ public class TenantSeekTests(ITestOutputHelper output)
 
         await using var after = await database.ContextAsync(TenantScope.System());
         Assert.True(posts > 300);
-        Assert.Equal(posts, await after.Db.Posts.IgnoreQueryFilters().CountAsync(p => p.CustomerId == p.Site!.CustomerId));
+        Assert.Equal(posts, await after.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.CustomerId == p.Site!.CustomerId));
     }
 
     /// <summary>Every command the posts grid, audit log, jobs list and dashboards send for a customer admin and an editor.</summary>

@@ -49,7 +49,7 @@ public partial class CrossTenantMatrixTests
             await using var scope = database.Scope(tenantScope);
             var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
             var posts = new PostLifecycleService(factory, scope.ServiceProvider.GetRequiredService<TenantContext>(), TimeProvider.System);
-            var support = new UserSupportService(factory, new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System);
+            var support = new UserSupportService(factory, new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
             void Expect(bool notFound, string what)
             {
                 if (!notFound)

@@ -98,7 +98,7 @@ public class AuditReadableTests
 
         // The user page's history: the same actor format and old → new lines, not JSON.
         var support = new UserSupportService(scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(),
-            new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System);
+            new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
         var history = await support.GetHistoryAsync(target.Id);
         Assert.Equal($"{actor.DisplayName} ({actor.Email})", history[0].Actor);
         Assert.Equal(("display_name", Hostile, "Renamed Later"), (history[0].Changes.Single().Field, history[0].Changes.Single().Old, history[0].Changes.Single().New));

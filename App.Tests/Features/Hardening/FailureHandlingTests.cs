@@ -15,6 +15,9 @@ using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.JSInterop;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -40,15 +43,22 @@ public sealed class Fragile : ComponentBase
 {
     private bool broken;
 
+    [Parameter]
+    public string Id { get; set; } = "break";
+
+    /// <summary>What it throws; by default a bug of its own.</summary>
+    [Parameter]
+    public Func<Exception> Failure { get; set; } = () => new InvalidOperationException("Fragile broke while rendering.");
+
     protected override void BuildRenderTree(RenderTreeBuilder builder)
     {
         if (broken)
         {
-            throw new InvalidOperationException("Fragile broke while rendering.");
+            throw Failure();
         }
 
         builder.OpenElement(0, "button");
-        builder.AddAttribute(1, "id", "break");
+        builder.AddAttribute(1, "id", Id);
         builder.AddAttribute(2, "onclick", EventCallback.Factory.Create(this, () => broken = true));
         builder.AddContent(3, "Break it");
         builder.CloseElement();
@@ -63,6 +73,7 @@ public sealed class FailureHandlingTests : BunitContext, IAsyncLifetime
 {
     private TestDatabase database = null!;
     private readonly Outage outage = new();
+    private readonly FakeLogCollector logs = new();
     private long contoso;
     private BunitAuthorizationContext authorization = null!;
 
@@ -80,6 +91,7 @@ public sealed class FailureHandlingTests : BunitContext, IAsyncLifetime
         Services.AddPortalData(database.Options);
         Services.AddScoped<PortalDbContextFactory<SqlitePortalDbContext>>();
         Services.AddSingleton(outage);
+        Services.AddSingleton<ILogger<PortalErrorBoundary>>(new FakeLogger<PortalErrorBoundary>(logs));
         Services.AddScoped<IDbContextFactory<PortalDbContext>, SwitchableFactory>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<TenantSwitchService>();
@@ -133,6 +145,34 @@ public sealed class FailureHandlingTests : BunitContext, IAsyncLifetime
         Services.GetRequiredService<NavigationManager>().NavigateTo("/somewhere-else");
         layout.WaitForAssertion(() => Assert.Empty(layout.FindAll("[data-testid=error-boundary]")));
         Assert.Single(layout.FindAll("#break"));
+    }
+
+    [Fact]
+    public void Layout_ABrowserThatWentAway_IsNotLoggedAsAnError_ABugIs()
+    {
+        SignIn(PortalRoles.PlatformAdmin, null);
+        bool gone = true;
+        RenderFragment body = builder =>
+        {
+            builder.OpenComponent<Fragile>(0);
+            builder.AddAttribute(1, nameof(Fragile.Failure), (Func<Exception>)(() => gone ? new JSDisconnectedException("JavaScript interop calls cannot be issued at this time.") : new InvalidOperationException("A bug.")));
+            builder.CloseComponent();
+        };
+        var layout = Render<MainLayout>(parameters => parameters.Add(l => l.Body, body));
+
+        layout.Find("#break").Click();
+        layout.WaitForAssertion(() => Assert.Single(layout.FindAll("[data-testid=error-boundary]")));
+        var disconnected = Assert.Single(logs.GetSnapshot(), r => r.Exception is JSDisconnectedException);
+        Assert.Equal(LogLevel.Debug, disconnected.Level);
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+
+        gone = false;
+        layout.FindAll("[data-testid=error-boundary] button").Single(b => b.TextContent.Contains("Try again")).Click();
+        layout.WaitForAssertion(() => Assert.Single(layout.FindAll("#break")));
+        layout.Find("#break").Click();
+        layout.WaitForAssertion(() => Assert.Single(layout.FindAll("[data-testid=error-boundary]")));
+        var bug = Assert.Single(logs.GetSnapshot(), r => r.Exception is InvalidOperationException);
+        Assert.Equal(LogLevel.Error, bug.Level);
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public class InputLimitsTests
         var (customer, _) = await ContosoAsync(database);
         await using var scope = database.Scope(TenantScope.ForCustomer(customer, "admin@contoso.example", PortalRoles.CustomerAdmin));
         var support = new UserSupportService(scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(),
-            new App.Auth.UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System);
+            new App.Auth.UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
         User user;
         long providerId;
         await using (var context = await database.ContextAsync(TenantScope.System()))

@@ -297,6 +297,11 @@ public class IdentityProviderServiceTests(StubIdentityProviders stub) : IClassFi
             var signIn = first.Services.GetRequiredService<SignInProviders>();
             Assert.False(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(lookalike!)))!.TrustsEntraIds);
             Assert.True(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(entra!)))!.TrustsEntraIds);
+            // The same host list as the issuer check: the US Government cloud is Microsoft's, a look-alike suffix is not.
+            var (_, government) = await first.AsAsync(Platform, s => s.SaveAsync(Form("Government Entra", authority: "https://login.microsoftonline.us/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0") with { Type = CiamProviderType.EntraId }));
+            var (_, suffixed) = await first.AsAsync(Platform, s => s.SaveAsync(Form("Suffixed Entra", authority: "https://login.microsoftonline.com.evil.example/8f2a6c1e-0b7d-4e59-9c3a-5d1f0e2b7a64/v2.0") with { Type = CiamProviderType.EntraId }));
+            Assert.True(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(government!)))!.TrustsEntraIds);
+            Assert.False(signIn.Find(ProviderSchemes.SchemeFor(long.Parse(suffixed!)))!.TrustsEntraIds);
 
             // Disabled: gone here at once, and from the other instance at its next poll.
             var detail = (await first.AsAsync(Platform, s => s.GetAsync(long.Parse(id!))))!;

@@ -38,6 +38,7 @@ public class JobTests
             services.AddSingleton<UserSyncNotifier>();
             services.AddScoped<UserService>();
             services.AddScoped<UserBulkService>();
+            services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
             services.AddScoped<PostBulkService>();
             services.AddScoped<JobService>();
             Services = services.BuildServiceProvider();

@@ -143,37 +143,43 @@ public class PortalSessionTests(ITestOutputHelper output)
         var harness = Create(database.Services);
         var (userId, first) = await SignInAsync(database, harness);
         var (_, second) = await SignInAsync(database, harness);
+        Assert.Equal(SessionVerdict.Valid, await harness.Validator.ValidateAsync(first)); // cached as active here
 
         await using (var scope = database.Scope(TenantScope.System("support")))
         {
-            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System);
+            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System, harness.Sessions);
             Assert.True((await support.RevokeTokensAsync(userId)).Succeeded);
         }
 
         Assert.Equal(SessionEndReason.TokensRevoked, (await SessionAsync(database, first)).EndedReason);
+        Assert.Equal(SessionState.Ended, harness.Sessions.Cached(SessionValidator.SessionIdOf(first)!.Value)); // refused here without a read
         Assert.Equal(SessionEndReason.TokensRevoked, (await SessionAsync(database, second)).EndedReason);
         Assert.Equal(SessionVerdict.Invalid, await harness.Validator.ValidateAsync(first));
 
         // Lock (single), deactivate (profile) and bulk lock each end a fresh session.
         var (_, third) = await SignInAsync(database, harness);
+        await harness.Sessions.CheckAsync(SessionValidator.SessionIdOf(third)!.Value);
         await using (var scope = database.Scope(TenantScope.System("support")))
         {
-            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System);
+            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System, harness.Sessions);
             Assert.True((await support.SetLockedAsync(userId, true)).Succeeded);
             Assert.True((await support.SetLockedAsync(userId, false)).Succeeded);
         }
 
         Assert.Equal(SessionEndReason.Locked, (await SessionAsync(database, third)).EndedReason);
+        Assert.Equal(SessionState.Ended, harness.Sessions.Cached(SessionValidator.SessionIdOf(third)!.Value));
 
         var (_, fourth) = await SignInAsync(database, harness);
+        await harness.Sessions.CheckAsync(SessionValidator.SessionIdOf(fourth)!.Value);
         await using (var scope = database.Scope(TenantScope.System("support")))
         {
-            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System);
+            var support = ActivatorUtilities.CreateInstance<UserSupportService>(scope.ServiceProvider, harness.Access, new UserSyncNotifier(), TimeProvider.System, harness.Sessions);
             var detail = (await support.GetAsync(userId))!;
             Assert.True((await support.UpdateProfileAsync(userId, new ProfileEdit { DisplayName = detail.DisplayName, Email = detail.Email, SiteId = detail.SiteId, IsActive = false, Version = detail.Version })).Succeeded);
         }
 
         Assert.Equal(SessionEndReason.Deactivated, (await SessionAsync(database, fourth)).EndedReason);
+        Assert.Equal(SessionState.Ended, harness.Sessions.Cached(SessionValidator.SessionIdOf(fourth)!.Value));
 
         await using (var context = await database.ContextAsync(TenantScope.System()))
         {
@@ -183,14 +189,16 @@ public class PortalSessionTests(ITestOutputHelper output)
         }
 
         var (_, fifth) = await SignInAsync(database, harness);
+        await harness.Sessions.CheckAsync(SessionValidator.SessionIdOf(fifth)!.Value);
         await using (var scope = database.Scope(TenantScope.System("support")))
         {
             var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-            var bulk = new UserBulkService(factory, new UserService(factory, TimeProvider.System), harness.Access, new UserSyncNotifier(), TimeProvider.System);
+            var bulk = new UserBulkService(factory, new UserService(factory, TimeProvider.System), harness.Access, new UserSyncNotifier(), TimeProvider.System, harness.Sessions);
             await bulk.RunAsync(BulkAction.Lock, new BulkTarget(new UserFilter(), [userId.ToString()]));
         }
 
         Assert.Equal(SessionEndReason.Locked, (await SessionAsync(database, fifth)).EndedReason);
+        Assert.Equal(SessionState.Ended, harness.Sessions.Cached(SessionValidator.SessionIdOf(fifth)!.Value));
         Assert.Equal(SessionVerdict.Invalid, await harness.Validator.ValidateAsync(fifth));
     }
 

@@ -18,14 +18,15 @@ public class AdminSafeguardsTests
     private static UserBulkService Bulk(TestDatabase database, AsyncServiceScope scope)
     {
         var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        return new UserBulkService(factory, new UserService(factory, TimeProvider.System), new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System);
+        return new UserBulkService(factory, new UserService(factory, TimeProvider.System), new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
     }
 
     private static UserSupportService Support(TestDatabase database, AsyncServiceScope scope) => new(
         scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(),
         new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()),
         new UserSyncNotifier(),
-        TimeProvider.System);
+        TimeProvider.System,
+        new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
 
     private sealed record Person(long Id, long CustomerId, string Customer, string Name, PortalRole? Role);
 

@@ -13,7 +13,7 @@ public class UserBulkServiceTests
     private static UserBulkService Service(TestDatabase database, AsyncServiceScope scope)
     {
         var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        return new UserBulkService(factory, new UserService(factory, TimeProvider.System), new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System);
+        return new UserBulkService(factory, new UserService(factory, TimeProvider.System), new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()), new UserSyncNotifier(), TimeProvider.System, new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
     }
 
     private static async Task<long> CustomerAsync(TestDatabase database, string slug)

@@ -18,7 +18,8 @@ public class UserSupportServiceTests
         scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(),
         new UserAccessService(database.Services.GetRequiredService<IServiceScopeFactory>()),
         new UserSyncNotifier(),
-        TimeProvider.System);
+        TimeProvider.System,
+        new App.Features.Sessions.PortalSessionService(database.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
 
     private static async Task<(long Contoso, long Fabrikam)> CustomersAsync(TestDatabase database)
     {

@@ -51,6 +51,7 @@ public sealed class ViewAsHarness : IAsyncDisposable
         services.AddScoped<UserService>();
         services.AddScoped<UserSupportService>();
         services.AddScoped<UserBulkService>();
+        services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
         services.AddScoped<PostLifecycleService>();
         services.AddScoped<PostBulkService>();
         services.AddScoped<PostQueries>();

@@ -271,7 +271,8 @@ public sealed class ProviderSchemes(
         definition.Type != CiamProviderType.Oidc
         && Uri.TryCreate(definition.Authority, UriKind.Absolute, out var uri)
         && uri.Scheme == Uri.UriSchemeHttps
-        && (uri.Host.Equals("login.microsoftonline.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".ciamlogin.com", StringComparison.OrdinalIgnoreCase));
+        && uri.IsDefaultPort
+        && Auth.EntraIssuers.IsEntraHost(uri.Host); // one list of Microsoft's hosts, the one the sign-in's issuer check uses
 
     /// <summary>Turns a row into a scheme definition, or says why it cannot sign anybody in.</summary>
     private (ProviderSchemeDefinitions.Definition? Definition, string? Problem) Define(CiamSystem row)

@@ -29,7 +29,7 @@ public sealed record BulkOutcome(int Done, int Total, bool Cancelled)
 /// Bulk support actions on a selection or on all users matching a filter: a dry-run count first, then batches by id
 /// (keyset), each batch one transaction. Cancellation takes effect between batches, so no batch is ever half done.
 /// </summary>
-public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, UserService users, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock)
+public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, UserService users, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock, Sessions.PortalSessionService sessions)
 {
     public const int DefaultBatchSize = 500;
 
@@ -73,27 +73,35 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
     }
 
     /// <summary>The batches of a run, in the scope of this service's tenant context; a job (Features/Jobs) runs the same plan.</summary>
-    public BulkPlan Plan(BulkAction action, BulkTarget target, int batchSize = DefaultBatchSize, List<ActionExclusion>? excluded = null) => new(
-        async (db, after) =>
-        {
-            var (read, batch, skipped) = await RunBatchAsync(db, action, target, after, batchSize);
-            excluded?.AddRange(skipped);
-            return new BulkBatch(read.Count, read.Count > 0 ? read[^1].Id : after, batch.Select(u => u.Id).ToList());
-        },
-        // Serializable: the last-admin count and the change it allows commit together.
-        (db, work) => AdminSafeguards.InGuardedTransactionAsync(db, work, CancellationToken.None),
-        changed =>
-        {
-            foreach (long id in changed)
+    public BulkPlan Plan(BulkAction action, BulkTarget target, int batchSize = DefaultBatchSize, List<ActionExclusion>? excluded = null)
+    {
+        List<long> endedSessions = []; // the current batch's; batches run one after another
+        return new(
+            async (db, after) =>
             {
-                access.Invalidate(id);
-            }
+                endedSessions.Clear(); // a retried batch starts again
+                var (read, batch, skipped, ended) = await RunBatchAsync(db, action, target, after, batchSize);
+                excluded?.AddRange(skipped);
+                endedSessions.AddRange(ended);
+                return new BulkBatch(read.Count, read.Count > 0 ? read[^1].Id : after, batch.Select(u => u.Id).ToList());
+            },
+            // Serializable: the last-admin count and the change it allows commit together.
+            (db, work) => AdminSafeguards.InGuardedTransactionAsync(db, work, CancellationToken.None),
+            changed =>
+            {
+                foreach (long id in changed)
+                {
+                    access.Invalidate(id);
+                }
 
-            notifier.Changed(changed);
-        });
+                // Committed: this instance refuses the ended sessions' cookies on their very next request.
+                sessions.Forget(endedSessions);
+                notifier.Changed(changed);
+            });
+    }
 
     /// <summary>Reads the next batch by id (keyset), leaves out whom the safeguards exclude, changes and saves the rest.</summary>
-    private async Task<(List<User> Read, List<User> Changed, List<ActionExclusion> Excluded)> RunBatchAsync(PortalDbContext db, BulkAction action, BulkTarget target, long after, int batchSize)
+    private async Task<(List<User> Read, List<User> Changed, List<ActionExclusion> Excluded, List<long> EndedSessions)> RunBatchAsync(PortalDbContext db, BulkAction action, BulkTarget target, long after, int batchSize)
     {
         // Keyset over ids: each batch reads on from where the last stopped, whatever the batches changed.
         var read = await Eligible(db, action, target).Where(u => u.Id > after).OrderBy(u => u.Id).Take(batchSize).ToListAsync(CancellationToken.None);
@@ -114,14 +122,15 @@ public sealed class UserBulkService(IDbContextFactory<PortalDbContext> factory, 
         }
 
         // Locked or revoked users' open sessions end in the same transaction as the batch.
+        List<long> ended = [];
         if (action is BulkAction.Lock or BulkAction.RevokeTokens && batch.Count > 0)
         {
-            await Sessions.PortalSessionService.EndOpenSessionsAsync(db, batch.Select(u => u.Id).ToList(),
+            ended = await Sessions.PortalSessionService.EndOpenSessionsAsync(db, batch.Select(u => u.Id).ToList(),
                 action == BulkAction.Lock ? Sessions.SessionEndReason.Locked : Sessions.SessionEndReason.TokensRevoked, now, CancellationToken.None);
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
-        return (read, batch, excluded);
+        return (read, batch, excluded, ended);
     }
 
     private IQueryable<User> Eligible(PortalDbContext db, BulkAction action, BulkTarget target)

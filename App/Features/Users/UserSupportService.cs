@@ -12,7 +12,7 @@ namespace AdminPortal.App.Features.Users;
 /// One user: the detail view, the profile edit, and the support actions (revoke tokens, lock, unlock, retry sync,
 /// link and unlink identities). Every change is audited by the context; ids of other tenants are simply not found.
 /// </summary>
-public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factory, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock)
+public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factory, UserAccessService access, UserSyncNotifier notifier, TimeProvider clock, PortalSessionService sessions)
 {
     public async Task<UserDetail?> GetAsync(long id, CancellationToken cancellationToken = default)
     {
@@ -108,7 +108,9 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await AdminSafeguards.InGuardedTransactionAsync(db, () => UpdateProfileInAsync(db, id, edit, name, email, siteId, cancellationToken), cancellationToken);
+        var result = await AdminSafeguards.InGuardedTransactionAsync(db, () => UpdateProfileInAsync(db, id, edit, name, email, siteId, cancellationToken), cancellationToken);
+        ForgetEndedSessions(db, result);
+        return result;
     }
 
     private async Task<ChangeResult> UpdateProfileInAsync(PortalDbContext db, long id, ProfileEdit edit, string name, string email, long siteId, CancellationToken cancellationToken)
@@ -269,6 +271,7 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         var result = guard is null
             ? await ChangeInAsync(db, id, action, rule, endSessions, null, cancellationToken)
             : await AdminSafeguards.InGuardedTransactionAsync(db, () => ChangeInAsync(db, id, action, rule, endSessions, guard, cancellationToken), cancellationToken);
+        ForgetEndedSessions(db, result);
         if (result.Succeeded)
         {
             // After the guarded transaction's commit: another instance re-reading at once sees the change.
@@ -333,6 +336,18 @@ public sealed class UserSupportService(IDbContextFactory<PortalDbContext> factor
         }
 
         return ChangeResult.Ok();
+    }
+
+    /// <summary>
+    /// After the commit: this instance refuses the sessions the change ended on their very next request, without
+    /// asking the database (other instances within <see cref="PortalSessionService.ActiveCacheLifetime"/>).
+    /// </summary>
+    private void ForgetEndedSessions(PortalDbContext db, ChangeResult result)
+    {
+        if (result.Succeeded)
+        {
+            sessions.Forget(db.ChangeTracker.Entries<PortalSession>().Where(e => e.Entity.EndedAt is not null).Select(e => e.Entity.Id).ToList());
+        }
     }
 
     private static async Task<string?> RefusalAsync(PortalDbContext db, long id, GuardedAction action, CancellationToken cancellationToken) =>
