@@ -74,6 +74,12 @@ public class BenchmarkEndpointsTests
         Assert.NotNull(snapshot);
         Assert.InRange(snapshot.HeapBytes, 1_000_000, 4_000_000_000);
         Assert.True(snapshot.CpuMilliseconds > 0);
+        // Start-up alone allocates megabytes; a second reading has allocated more (this request's own work at least).
+        Assert.True(snapshot.AllocatedBytes > snapshot.HeapBytes / 10, $"allocated {snapshot.AllocatedBytes}");
+        var later = await client.GetFromJsonAsync<BenchmarkSnapshot>(baseUrl + BenchmarkEndpoints.Path + "?collect=false");
+        Assert.True(later!.AllocatedBytes > snapshot.AllocatedBytes);
+        Assert.True(snapshot.Gen0Collections >= 1, "the first reading forced a full collection, which counts as a gen-0 one too");
+        Assert.True(later.Gen0Collections >= snapshot.Gen0Collections);
     }
 
     [Fact]

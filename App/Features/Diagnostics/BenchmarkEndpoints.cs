@@ -46,11 +46,17 @@ public static class BenchmarkEndpoints
 
             long heap = GC.GetTotalMemory(forceFullCollection: collect);
             using var process = Process.GetCurrentProcess();
-            return Results.Json(new BenchmarkSnapshot(heap, process.TotalProcessorTime.TotalMilliseconds));
+            // Bytes allocated since start: on a shared machine a steadier per-turn figure than CPU time, which the
+            // neighbours' load stretches (cache misses, preemption) while the allocation stays what the code asked for.
+            return Results.Json(new BenchmarkSnapshot(heap, process.TotalProcessorTime.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0)));
         }).AllowAnonymous().DisableAntiforgery();
         return app;
     }
 }
 
-/// <summary>Managed heap in bytes (after a full collection unless ?collect=false); process CPU time (user + system) in milliseconds since start.</summary>
-public sealed record BenchmarkSnapshot(long HeapBytes, double CpuMilliseconds);
+/// <summary>
+/// Managed heap in bytes (after a full collection unless ?collect=false); process CPU time (user + system) in
+/// milliseconds since start; managed bytes allocated since start, and gen-0 collections since start. An older build's
+/// endpoint answers without the last two (they read 0).
+/// </summary>
+public sealed record BenchmarkSnapshot(long HeapBytes, double CpuMilliseconds, long AllocatedBytes = 0, int Gen0Collections = 0);
