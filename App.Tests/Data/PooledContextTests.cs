@@ -162,7 +162,11 @@ public class PooledContextTests
     {
         protected override Expression VisitConstant(ConstantExpression node)
         {
-            found.Add(node);
+            if (node.Value is not null)
+            {
+                found.Add(node); // a captured object; the nulls of "x != null" are part of the shape
+            }
+
             return node;
         }
     }
