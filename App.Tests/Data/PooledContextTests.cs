@@ -42,6 +42,7 @@ public class PooledContextTests
             first = await Factory(scope).CreateDbContextAsync();
             Assert.Equal([contoso], await first.Users.Select(u => u.CustomerId).Distinct().ToListAsync());
             first.WriteAuditEntries = false; // as bulk seeding does: it must not outlive this lease
+            await first.Database.OpenConnectionAsync(); // and left open, as the bulk user generator does
             await first.DisposeAsync();
         }
 
@@ -52,6 +53,7 @@ public class PooledContextTests
 
             Assert.Same(first, second.Context);
             var db = second.Context;
+            Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
             Assert.Equal(fabrikam, db.Tenant.CustomerId);
             Assert.True(db.WriteAuditEntries);
             Assert.Equal([fabrikam], await db.Customers.Select(c => c.Id).ToListAsync());

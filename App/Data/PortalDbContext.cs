@@ -83,9 +83,28 @@ public abstract partial class PortalDbContext(DbContextOptions options) : DbCont
 
     private void ForgetOperation()
     {
+        bool leased = tenant is not null;
         tenant = null;
         WriteAuditEntries = true;
         auditActions.Clear();
+        if (!leased)
+        {
+            return;
+        }
+
+        // An operation that opened the connection itself (e.g. the bulk user generator's COPY) would otherwise hand an
+        // open connection, holding a server connection, to the next lease: the pool does not close it. Through EF
+        // first, which counts its opens (a connection it still counts as open is never closed after a later query).
+        var connection = Database.GetDbConnection();
+        for (int i = 0; i < 16 && connection.State != System.Data.ConnectionState.Closed; i++)
+        {
+            Database.CloseConnection();
+        }
+
+        if (connection.State != System.Data.ConnectionState.Closed)
+        {
+            connection.Close(); // opened on the DbConnection itself, which EF does not count
+        }
     }
 
     /// <summary>Names the audit action of the next save for this entity (e.g. "publish"); the default is created/updated/deleted.</summary>
