@@ -1,6 +1,8 @@
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Grid;
 using AdminPortal.App.Tenancy;
+using AdminPortal.App.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -31,6 +33,7 @@ public static class UsersGridBenchmark
         Console.WriteLine($"Users grid, customer admin of a tenant with {tenantUsers:N0} users, sort by name, {PageSize} rows a page, median of {Measure.Rounds} runs:");
         Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"page turn",10} {"raw page",10} {"raw count",10} {"OFFSET+count",13} {"page/raw page",14} {"call/raw (page+count)",22} {"turn/raw page",14}");
 
+        var parts = new List<(int Depth, PageRequest Request, PageCursor? Cursor)>();
         var depths = new[] { 0, 10_000, 100_000, (int)tenantUsers - PageSize }.Where(d => d < tenantUsers).Distinct();
         foreach (int depth in depths)
         {
@@ -64,6 +67,83 @@ public static class UsersGridBenchmark
                 await CountRowsAsync(connection, $"SELECT id, display_name, email FROM users WHERE customer_id = {customerId} ORDER BY display_name, id OFFSET {depth} LIMIT {PageSize}", null)
                 + await CountRowsAsync(connection, $"SELECT count(*) FROM users WHERE customer_id = {customerId}", null));
             Console.WriteLine($"  {depth,-8:N0} {portal,9:F2} ms {page,7:F2} ms {count,7:F2} ms {turn,7:F2} ms {raw,7:F2} ms {rawCount,7:F2} ms {offset,10:F2} ms {page / raw,13:F2}x {portal / (raw + rawCount),21:F2}x {turn / raw,13:F2}x");
+            parts.Add((depth, request, cursor));
+        }
+
+        await PartsAsync(services, connection, connectionString, customerId, parts);
+        await CompareSqlAsync(services, connection, customerId, parts.First(p => p.Cursor is not null || p == parts[^1]));
+    }
+
+    /// <summary>
+    /// Where the page call's time goes, per depth: a new context with its connection opened and closed (what every call
+    /// pays before its query), the page query on a context that is already open, and the raw page on a fresh pooled
+    /// connection (the raw column reuses one open connection).
+    /// </summary>
+    private static async Task PartsAsync(IServiceProvider services, NpgsqlConnection connection, string connectionString, long customerId, List<(int Depth, PageRequest Request, PageCursor? Cursor)> parts)
+    {
+        Console.WriteLine("Where the page call goes (median of the same rounds):");
+        Console.WriteLine($"  {"depth",-8} {"new context+open",17} {"EF page, open ctx",18} {"raw page",10} {"raw page, new conn",19}");
+        await using var circuit = services.CreateAsyncScope();
+        circuit.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.ForCustomer(customerId));
+        var factory = circuit.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var users = circuit.ServiceProvider.GetRequiredService<UserService>();
+        foreach (var (depth, request, cursor) in parts)
+        {
+            double context = await Measure.MedianAsync(async () =>
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                await db.Database.OpenConnectionAsync();
+                await db.Database.CloseConnectionAsync();
+                return 0;
+            });
+            double query;
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                await db.Database.OpenConnectionAsync();
+                query = await Measure.MedianAsync(async () => (await users.GetRowsAsync(db, new UserFilter(), request)).Rows.Count);
+            }
+
+            double raw = await Measure.MedianAsync(() => CountRowsAsync(connection, RawPage(customerId, cursor), cursor));
+            double rawFresh = await Measure.MedianAsync(async () =>
+            {
+                await using var fresh = new NpgsqlConnection(connectionString);
+                await fresh.OpenAsync();
+                return await CountRowsAsync(fresh, RawPage(customerId, cursor), cursor);
+            });
+            Console.WriteLine($"  {depth,-8:N0} {context,14:F3} ms {query,15:F3} ms {raw,7:F3} ms {rawFresh,16:F3} ms");
+        }
+    }
+
+    /// <summary>The SQL EF sends for the page and the count (captured as executed, with its parameters) and the plans of both sides.</summary>
+    private static async Task CompareSqlAsync(IServiceProvider services, NpgsqlConnection connection, long customerId, (int Depth, PageRequest Request, PageCursor? Cursor) at)
+    {
+        var commands = new List<(string Sql, NpgsqlParameter[] Parameters)>();
+        using (CommandCapture.Start(command => commands.Add((command.CommandText, command.Parameters.Cast<NpgsqlParameter>().Select(p => p.Clone()).ToArray()))))
+        {
+            await WithUsers(services, customerId, async users => (await users.GetPageAsync(new UserFilter(), at.Request)).Rows.Count);
+        }
+
+        Console.WriteLine($"SQL at depth {at.Depth:N0}: EF's page and count, as executed, then the benchmark's raw page:");
+        foreach (var (sql, parameters) in commands)
+        {
+            Console.WriteLine(sql);
+            Console.WriteLine("  -- " + string.Join(", ", parameters.Select(p => $"{p.ParameterName}={p.Value} ({p.NpgsqlDbType})")));
+            await ExplainAsync(connection, sql, parameters);
+        }
+
+        string raw = RawPage(customerId, at.Cursor);
+        Console.WriteLine(raw);
+        await ExplainAsync(connection, raw, at.Cursor is null ? [] : [new NpgsqlParameter("name", at.Cursor.Key!), new NpgsqlParameter("id", at.Cursor.Id)]);
+    }
+
+    private static async Task ExplainAsync(NpgsqlConnection connection, string sql, NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + sql, connection);
+        command.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            Console.WriteLine("    " + reader.GetString(0));
         }
     }
 
@@ -100,5 +180,56 @@ public static class UsersGridBenchmark
         }
 
         return rows;
+    }
+}
+
+/// <summary>Hands every command EF is about to execute, in this process, to a callback (EF's DiagnosticSource events).</summary>
+internal sealed class CommandCapture : IObserver<System.Diagnostics.DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    private readonly Action<System.Data.Common.DbCommand> onCommand;
+    private readonly List<IDisposable> subscriptions = [];
+
+    private CommandCapture(Action<System.Data.Common.DbCommand> onCommand) => this.onCommand = onCommand;
+
+    public static IDisposable Start(Action<System.Data.Common.DbCommand> onCommand)
+    {
+        var capture = new CommandCapture(onCommand);
+        capture.subscriptions.Add(System.Diagnostics.DiagnosticListener.AllListeners.Subscribe(capture));
+        return capture;
+    }
+
+    public void OnNext(System.Diagnostics.DiagnosticListener listener)
+    {
+        if (listener.Name == DbLoggerCategory.Name)
+        {
+            lock (subscriptions)
+            {
+                subscriptions.Add(listener.Subscribe(this));
+            }
+        }
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Key == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuting.Name && value.Value is Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData data)
+        {
+            onCommand(data.Command);
+        }
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+
+    public void Dispose()
+    {
+        lock (subscriptions)
+        {
+            subscriptions.ForEach(s => s.Dispose());
+        }
     }
 }

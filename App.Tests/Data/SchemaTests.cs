@@ -78,7 +78,7 @@ public class SchemaTests
     public async Task PostgresScript_InRepository_MatchesTheMigrations()
     {
         var options = DatabaseSetup.CreateOptions<PostgresPortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Database=unused" });
-        await using var db = new PostgresPortalDbContext(options, new TenantContext(new Microsoft.Extensions.DependencyInjection.ServiceCollection().BuildServiceProvider()));
+        await using var db = new PostgresPortalDbContext(options);
         string expected = db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
 
         string committed = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "Migrations", "postgres.sql"));

@@ -69,7 +69,9 @@ public sealed class CommandCounter : DbCommandInterceptor
             var type = real.GetType();
             var builder = (DbContextOptionsBuilder)Activator.CreateInstance(typeof(DbContextOptionsBuilder<>).MakeGenericType(type), options)!;
             builder.AddInterceptors(counter);
-            return (PortalDbContext)ActivatorUtilities.CreateInstance(scope, type, builder.Options);
+            var db = (PortalDbContext)ActivatorUtilities.CreateInstance(scope, type, builder.Options);
+            db.UseTenant(scope.GetRequiredService<AdminPortal.App.Tenancy.TenantContext>());
+            return db;
         }
     }
 }

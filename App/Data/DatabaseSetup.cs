@@ -67,27 +67,29 @@ public static class DatabaseSetup
         services.AddSingleton(provider => new DatabaseAvailability(options, provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddScoped<TenantContext>();
         services.AddSingleton<ChangeCapture>();
-        // Scoped, not singleton: each context must see its own circuit's tenant.
+        // The contexts are pooled (one pool per process, DbContext pooling): a fresh context per operation cost every
+        // call EF's service resolution for a new instance. The scoped PortalDbContextFactory binds each leased context to
+        // its circuit's tenant, and the context forgets it when the lease ends (PortalDbContext.Dispose).
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
                 services.AddSingleton<IChangeFeed, InProcessChangeFeed>();
-                services.AddDbContextFactory<SqlitePortalDbContext>((provider, builder) =>
+                services.AddPooledDbContextFactory<SqlitePortalDbContext>((provider, builder) =>
                 {
                     Configure(builder, options);
                     builder.AddInterceptors(provider.GetRequiredService<ChangeCapture>());
-                }, ServiceLifetime.Scoped);
+                });
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<SqlitePortalDbContext>>();
                 break;
             case DatabaseProvider.Postgres:
                 // LISTEN/NOTIFY between instances; its listener runs as a hosted service (AddData).
                 services.AddSingleton<PostgresChangeFeed>();
                 services.AddSingleton<IChangeFeed>(provider => provider.GetRequiredService<PostgresChangeFeed>());
-                services.AddDbContextFactory<PostgresPortalDbContext>((provider, builder) =>
+                services.AddPooledDbContextFactory<PostgresPortalDbContext>((provider, builder) =>
                 {
                     Configure(builder, options, provider.GetRequiredService<DatabaseAvailability>());
                     builder.AddInterceptors(provider.GetRequiredService<ChangeCapture>());
-                }, ServiceLifetime.Scoped);
+                });
                 services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory<PostgresPortalDbContext>>();
                 break;
         }
@@ -161,16 +163,24 @@ public static class DatabaseSetup
 
 /// <summary>
 /// Creates contexts only after the circuit's tenant is resolved, so that a service can never query with an
-/// unresolved tenant by accident (an unresolved tenant sees nothing).
+/// unresolved tenant by accident (an unresolved tenant sees nothing). The inner factory is the process's context pool:
+/// a context straight from it has no tenant and sees nothing.
 /// </summary>
 public sealed class PortalDbContextFactory<TContext>(IDbContextFactory<TContext> inner, TenantContext tenant) : IDbContextFactory<PortalDbContext>
     where TContext : PortalDbContext
 {
-    public PortalDbContext CreateDbContext() => inner.CreateDbContext();
+    public PortalDbContext CreateDbContext()
+    {
+        var db = inner.CreateDbContext();
+        db.UseTenant(tenant);
+        return db;
+    }
 
     public async Task<PortalDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
     {
         await tenant.ResolveAsync();
-        return await inner.CreateDbContextAsync(cancellationToken);
+        var db = await inner.CreateDbContextAsync(cancellationToken);
+        db.UseTenant(tenant);
+        return db;
     }
 }

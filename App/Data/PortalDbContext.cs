@@ -23,8 +23,12 @@ namespace AdminPortal.App.Data;
 /// fed by the circuit's <see cref="TenantContext"/>, and <see cref="SaveChangesAsync(bool, CancellationToken)"/>
 /// refuses any row outside it. Every mutation writes an <see cref="AuditEntry"/> in the same transaction.
 /// </remarks>
-public abstract partial class PortalDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
+public abstract partial class PortalDbContext(DbContextOptions options) : DbContext(options)
 {
+    // Set by PortalDbContextFactory on every lease from the context pool and cleared when the lease ends, so a pooled
+    // context never carries the previous circuit's tenant; unset, the filters see TenantScope.None (nothing).
+    private TenantContext? tenant;
+
     public const string TenantFilter = "Tenant";
     public const string SoftDeleteFilter = "SoftDelete";
 
@@ -48,7 +52,10 @@ public abstract partial class PortalDbContext(DbContextOptions options, TenantCo
     public DbSet<CustomerDomain> CustomerDomains => Set<CustomerDomain>();
     public DbSet<Features.Jobs.BulkJob> Jobs => Set<Features.Jobs.BulkJob>();
 
-    public TenantScope Tenant => tenant.Current;
+    public TenantScope Tenant => tenant?.Current ?? TenantScope.None;
+
+    /// <summary>Binds this context to a circuit's (or job's) tenant: the factory's only way to hand out a context.</summary>
+    internal void UseTenant(TenantContext value) => tenant = value;
 
     /// <summary>Off only for bulk demo seeding, which writes one summary entry instead of one per row.</summary>
     internal bool WriteAuditEntries { get; set; } = true;
@@ -56,9 +63,49 @@ public abstract partial class PortalDbContext(DbContextOptions options, TenantCo
     private readonly Dictionary<object, string> auditActions = new(ReferenceEqualityComparer.Instance);
 
     // Read by the query filters. EF evaluates them per query against this instance, so they follow the circuit.
-    private bool TenantAllCustomers => tenant.Current.AllCustomers;
-    private long? TenantCustomerId => tenant.Current.CustomerId;
-    private long? TenantSiteId => tenant.Current.SiteId;
+    private bool TenantAllCustomers => Tenant.AllCustomers;
+    private long? TenantCustomerId => Tenant.CustomerId;
+    private long? TenantSiteId => Tenant.SiteId;
+
+    // A pooled context goes back to the pool here: forget the tenant and this operation's settings before another
+    // circuit leases it.
+    public override void Dispose()
+    {
+        ForgetOperation();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        ForgetOperation();
+        return base.DisposeAsync();
+    }
+
+    private void ForgetOperation()
+    {
+        bool leased = tenant is not null;
+        tenant = null;
+        WriteAuditEntries = true;
+        auditActions.Clear();
+        if (!leased)
+        {
+            return;
+        }
+
+        // An operation that opened the connection itself (e.g. the bulk user generator's COPY) would otherwise hand an
+        // open connection, holding a server connection, to the next lease: the pool does not close it. Through EF
+        // first, which counts its opens (a connection it still counts as open is never closed after a later query).
+        var connection = Database.GetDbConnection();
+        for (int i = 0; i < 16 && connection.State != System.Data.ConnectionState.Closed; i++)
+        {
+            Database.CloseConnection();
+        }
+
+        if (connection.State != System.Data.ConnectionState.Closed)
+        {
+            connection.Close(); // opened on the DbConnection itself, which EF does not count
+        }
+    }
 
     /// <summary>Names the audit action of the next save for this entity (e.g. "publish"); the default is created/updated/deleted.</summary>
     public void SetAuditAction(object entity, string action) => auditActions[entity] = action;

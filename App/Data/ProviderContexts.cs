@@ -1,4 +1,3 @@
-using AdminPortal.App.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -6,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminPortal.App.Data;
 
 /// <summary>The embedded default. Its migrations live in Migrations/Sqlite.</summary>
-public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options, TenantContext tenant) : PortalDbContext(options, tenant)
+public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options) : PortalDbContext(options)
 {
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -29,7 +28,7 @@ public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext
 }
 
 /// <summary>PostgreSQL, and CockroachDB through the same wire protocol. Its migrations live in Migrations/Postgres.</summary>
-public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options, TenantContext tenant) : PortalDbContext(options, tenant)
+public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options) : PortalDbContext(options)
 {
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -53,18 +52,11 @@ public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbCon
 public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqlitePortalDbContext>
 {
     public SqlitePortalDbContext CreateDbContext(string[] args) =>
-        new(DatabaseSetup.CreateOptions<SqlitePortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=design-time.db" }), new TenantContext(EmptyServices.Instance));
+        new(DatabaseSetup.CreateOptions<SqlitePortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=design-time.db" }));
 }
 
 public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresPortalDbContext>
 {
     public PostgresPortalDbContext CreateDbContext(string[] args) =>
-        new(DatabaseSetup.CreateOptions<PostgresPortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Database=design_time" }), new TenantContext(EmptyServices.Instance));
-}
-
-internal sealed class EmptyServices : IServiceProvider
-{
-    public static readonly EmptyServices Instance = new();
-
-    public object? GetService(Type serviceType) => null;
+        new(DatabaseSetup.CreateOptions<PostgresPortalDbContext>(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Database=design_time" }));
 }

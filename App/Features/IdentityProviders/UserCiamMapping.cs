@@ -37,7 +37,7 @@ internal sealed class UserCiamMappingConfiguration : IEntityTypeConfiguration<Us
         entity.HasIndex(m => new { m.UserId, m.CustomerId });
         entity.HasIndex(m => m.CustomerId);
         entity.HasOne<Customers.Customer>().WithMany().HasForeignKey(m => m.CustomerId).OnDelete(DeleteBehavior.Restrict);
-        entity.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Restrict);
+        entity.HasOne(m => m.User).WithMany(u => u.CiamMappings).HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Restrict);
         entity.HasOne(m => m.CiamSystem).WithMany().HasForeignKey(m => m.CiamSystemId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -88,6 +88,9 @@ public class User : IHasId, IVersioned, IHasTimestamps, ICustomerOwned
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public long Version { get; set; }
+
+    /// <summary>The user's identity-provider links (filtered by tenant like the set): lets a static projection ask "has one".</summary>
+    public ICollection<IdentityProviders.UserCiamMapping>? CiamMappings { get; set; }
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
