@@ -69,6 +69,54 @@ public class PooledContextTests
         Assert.Empty(await unbound.Context.Customers.ToListAsync());
     }
 
+    [Theory, BothProviders]
+    public async Task PooledContext_ATransactionAbandonedByOneLease_IsNotPublishedByTheNext(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);
+        var (contoso, fabrikam) = await CustomerIdsAsync(database);
+        var published = new System.Collections.Concurrent.ConcurrentQueue<Change>();
+        using var subscription = database.Services.GetRequiredService<IChangeFeed>().Subscribe(published.Enqueue);
+
+        PortalDbContext first;
+        long abandoned;
+        await using (var scope = database.Scope(TenantScope.ForCustomer(contoso)))
+        {
+            first = await Factory(scope).CreateDbContextAsync();
+            var post = await first.Posts.OrderBy(p => p.Id).FirstAsync();
+            abandoned = post.Id;
+            await first.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                var transaction = await first.Database.BeginTransactionAsync();
+                post.Title += " (never committed)";
+                await first.SaveChangesAsync();
+                await transaction.DisposeAsync(); // neither committed nor rolled back: an exception's path
+            });
+            await first.DisposeAsync();
+        }
+
+        long saved;
+        await using (var scope = database.Scope(TenantScope.ForCustomer(fabrikam)))
+        {
+            await using var second = await LeaseUntilAsync(() => Factory(scope).CreateDbContextAsync(), first);
+            var db = second.Context;
+            var post = await db.Posts.OrderBy(p => p.Id).FirstAsync();
+            saved = post.Id;
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                post.Title += " (committed)";
+                await db.SaveChangesAsync();
+                await transaction.CommitAsync();
+            });
+        }
+
+        var posts = published.Where(c => c.Topic == ChangeTopic.Posts).SelectMany(c => c.Ids).ToList();
+        Assert.Contains(saved, posts);
+        Assert.DoesNotContain(abandoned, posts);
+        await using var check = await database.ContextAsync(TenantScope.System());
+        Assert.DoesNotContain("never committed", await check.Db.Posts.Where(p => p.Id == abandoned).Select(p => p.Title).SingleAsync());
+    }
+
     private static async Task<Leases> LeaseUntilAsync(Func<Task<PortalDbContext>> lease, PortalDbContext wanted)
     {
         var leases = new Leases();

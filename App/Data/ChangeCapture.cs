@@ -107,6 +107,24 @@ public sealed class ChangeCapture(IChangeFeed feed) : ISaveChangesInterceptor, I
         }
     }
 
+    // A transaction abandoned without a commit or a rollback (disposed after an exception) leaves its saves here, and
+    // with pooled contexts the same context serves the next lease: a new transaction starts from nothing.
+    public ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        TransactionStarted(connection, eventData, result);
+        return ValueTask.FromResult(result);
+    }
+
+    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        if (eventData.Context is { } context)
+        {
+            inTransaction.Remove(context);
+        }
+
+        return result;
+    }
+
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         if (eventData.Context is { } context)
