@@ -47,4 +47,36 @@ public static class LightButtons
         builder.AddMarkupContent(6, $"""<span class="mud-icon-button-label">{string.Format(SvgOpen, "medium")}{icon}</svg></span>""");
         builder.CloseElement();
     };
+    /// <summary>MudButton's variants at the medium size, with the default colour unless the variant names another.</summary>
+    public const string Filled = "mud-button-filled mud-button-filled-primary mud-button-filled-size-medium";
+    public const string Outlined = "mud-button-outlined mud-button-outlined-default mud-button-outlined-size-medium";
+    public const string TextVariant = "mud-button-text mud-button-text-default mud-button-text-size-medium";
+
+    /// <summary>
+    /// A MudButton with a start icon (a MudBlazor icon constant), as a link when <paramref name="href"/> is given and
+    /// it is enabled, else as a button. A page's standing buttons (the users grid's invite, migration, clear and export)
+    /// were a MudButton and a MudIcon each for the circuit's whole life. Unlike the buttons above, this one takes a
+    /// <paramref name="disabled"/> from the page, so that a page passes its ParentDisabled (read-only view-as) on.
+    /// </summary>
+    public static RenderFragment WithStartIcon(object receiver, string variant, string text, string icon, bool disabled, string? href = null, Func<Task>? onClick = null, string? extraClass = null) => builder =>
+    {
+        // A disabled MudButton with an Href renders a disabled button, not a link: nothing to follow in a view-as.
+        bool link = href is not null && !disabled;
+        builder.OpenElement(0, link ? "a" : "button");
+        builder.AddAttribute(1, "class", extraClass is null ? $"mud-button-root mud-button {variant} mud-ripple" : $"mud-button-root mud-button {variant} mud-ripple {extraClass}");
+        builder.AddAttribute(2, "type", "button");
+        builder.AddAttribute(3, "href", link ? href : null);
+        builder.AddAttribute(4, "disabled", disabled);
+        if (onClick is not null)
+        {
+            builder.AddAttribute(5, "onclick", EventCallback.Factory.Create<MouseEventArgs>(receiver, onClick));
+        }
+
+        builder.OpenElement(6, "span");
+        builder.AddAttribute(7, "class", "mud-button-label");
+        builder.AddMarkupContent(8, $"""<span class="mud-button-icon-start mud-button-icon-size-medium">{string.Format(SvgOpen, "medium")}{icon}</svg></span>""");
+        builder.AddContent(9, text);
+        builder.CloseElement();
+        builder.CloseElement();
+    };
 }
