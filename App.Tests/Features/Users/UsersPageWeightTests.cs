@@ -40,6 +40,7 @@ public sealed class UsersPageWeightTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<UserSyncNotifier>();
         Services.AddScoped<UserService>();
         Services.AddScoped<UserBulkService>();
+        Services.AddSingleton<AdminPortal.App.Features.Sessions.PortalSessionService>();
         Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
         Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
         authorization = AddAuthorization();
