@@ -238,7 +238,17 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
         await a.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, a.ExitCode);
 
-        var taken = await WaitForJobAsync(j => j.ClaimedBy?.StartsWith("portal-b-", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "B's takeover after A's hand-back");
+        BulkJob taken;
+        try
+        {
+            taken = await WaitForJobAsync(j => j.ClaimedBy?.StartsWith("portal-b-", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "B's takeover after A's hand-back");
+        }
+        catch (TimeoutException timeout)
+        {
+            // Whether A handed the job back is in A's own log (its warnings): say it with the failure.
+            throw new TimeoutException($"{timeout.Message}\nA printed:\n{a.Output}", timeout);
+        }
+
         Assert.True(DateTime.UtcNow - stoppedAt < lease / 10, "B took over at once, not after the lease.");
         Assert.Equal(JobState.Running, taken.State);
         var finished = await WaitForJobAsync(j => !j.IsActive, TimeSpan.FromMinutes(5), "the end of the job on B");
