@@ -54,7 +54,9 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
         await database.DisposeAsync();
     }
 
-    private async Task<(PortalProcess Process, string Url)> StartAsync(string instance, TimeSpan lease)
+    /// <param name="batchPause">Jobs:BatchPause: A pauses after each one-row batch, so its part of the job lasts far longer than the
+    /// test needs to kill or stop it, however fast the database; B does not pause, so it finishes the rest soon.</param>
+    private async Task<(PortalProcess Process, string Url)> StartAsync(string instance, TimeSpan lease, TimeSpan batchPause = default)
     {
         int port = PortalProcess.FreePort();
         var environment = new Dictionary<string, string?>
@@ -67,6 +69,7 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
             ["Observability__InstanceId"] = instance,
             ["Jobs__Lease"] = lease.ToString("c", CultureInfo.InvariantCulture),
             ["Jobs__BatchSize"] = "1",
+            ["Jobs__BatchPause"] = batchPause.ToString("c", CultureInfo.InvariantCulture),
             ["Jobs__PollInterval"] = "00:00:00.5",
             ["Sync__Interval"] = "00:10:00",
             ["Logging__LogLevel__Default"] = "Warning",
@@ -185,7 +188,8 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
         const int Count = 1_001;
         var lease = TimeSpan.FromSeconds(3);
         var ids = await SeedAsync(Count);
-        var (a, urlA) = await StartAsync("portal-a", lease);
+        // 1,001 batches of at least 50 ms: A is still mid-run when it is killed.
+        var (a, urlA) = await StartAsync("portal-a", lease, TimeSpan.FromMilliseconds(50));
 
         await StartLockJobAsync(urlA, Count);
         var running = await WaitForJobAsync(j => j.Done >= 1, TimeSpan.FromSeconds(60), "A's first committed batch");
@@ -220,7 +224,8 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
         // A lease far longer than the test: only the hand-back lets B continue in time.
         var lease = TimeSpan.FromMinutes(10);
         var ids = await SeedAsync(Count);
-        var (a, urlA) = await StartAsync("portal-a", lease);
+        // 3,000 batches of at least 100 ms: A is still mid-run after B's start-up (up to 3 minutes on a loaded machine).
+        var (a, urlA) = await StartAsync("portal-a", lease, TimeSpan.FromMilliseconds(100));
 
         await StartLockJobAsync(urlA, Count);
         var running = await WaitForJobAsync(j => j.Done >= 1, TimeSpan.FromSeconds(60), "A's first committed batch");

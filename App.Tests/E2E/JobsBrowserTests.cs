@@ -8,10 +8,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace AdminPortal.Tests.E2E;
 
-/// <summary>The portal with one-row batches, so that a bulk job of a thousand users runs long enough to be watched and stopped.</summary>
+/// <summary>
+/// The portal with one-row batches and a 50 ms pause after each (Jobs:BatchPause), so that a bulk job of a thousand users
+/// lasts at least 50 s however fast the database is: long enough to be watched and stopped, never finished first.
+/// </summary>
 public sealed class SlowJobsServer : IAsyncLifetime
 {
-    public PortalServer Server { get; } = new() { ExtraSettings = { ["Jobs:BatchSize"] = "1" } };
+    public PortalServer Server { get; } = new() { ExtraSettings = { ["Jobs:BatchSize"] = "1", ["Jobs:BatchPause"] = "00:00:00.05" } };
 
     public Task InitializeAsync() => ((IAsyncLifetime)Server).InitializeAsync();
 

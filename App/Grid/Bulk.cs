@@ -38,7 +38,8 @@ public static class BulkRunner
         CancellationToken cancellationToken,
         Func<PortalDbContext, Func<Task<BulkBatch>>, Task<BulkBatch>>? inTransaction = null,
         Action<IReadOnlyList<long>>? afterCommit = null,
-        BulkStart? start = null)
+        BulkStart? start = null,
+        TimeSpan pauseBetweenBatches = default)
     {
         inTransaction ??= InTransactionAsync;
         int done = start?.Done ?? 0, batches = 0;
@@ -58,6 +59,11 @@ public static class BulkRunner
             done += result.Changed.Count;
             batches++;
             progress?.Report(new BulkProgress(done, Math.Max(total, done), batches));
+            if (pauseBetweenBatches > TimeSpan.Zero)
+            {
+                // A throttle (Jobs:BatchPause); cancelling ends it at once, and the loop ends as between any two batches.
+                await Task.Delay(pauseBetweenBatches, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
 
         return new BulkRun(done, Math.Max(total, done), cancellationToken.IsCancellationRequested && done < total);

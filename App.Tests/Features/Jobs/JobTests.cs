@@ -8,6 +8,7 @@ using AdminPortal.App.Grid;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,8 +47,8 @@ public class JobTests
 
         public static async Task<Harness> CreateAsync(DatabaseProvider provider) => new(await TestDatabase.CreateMigratedAsync(provider, seed: true));
 
-        public JobRunner Runner(string instance, TimeSpan? lease = null, int batchSize = 4, TimeProvider? clock = null) =>
-            new(Services.GetRequiredService<IServiceScopeFactory>(), clock ?? TimeProvider.System, new JobRunnerOptions(instance, lease ?? TimeSpan.FromSeconds(30), batchSize), NullLogger<JobRunner>.Instance);
+        public JobRunner Runner(string instance, TimeSpan? lease = null, int batchSize = 4, TimeProvider? clock = null, TimeSpan batchPause = default) =>
+            new(Services.GetRequiredService<IServiceScopeFactory>(), clock ?? TimeProvider.System, new JobRunnerOptions(instance, lease ?? TimeSpan.FromSeconds(30), batchSize, batchPause), NullLogger<JobRunner>.Instance);
 
         public AsyncServiceScope Scope(TenantScope tenant)
         {
@@ -182,6 +183,59 @@ public class JobTests
         Assert.Equal(done.Done, locks.Count);
         Assert.All(locks.Values, count => Assert.Equal(1, count));
         Assert.Equal(unlocked - done.Done, await harness.UnlockedAsync(starter.CustomerId));
+    }
+
+    [Theory, BothProviders]
+    public async Task RunNext_WithABatchPause_PausesBetweenBatches_AndAStopDuringThePauseHandsTheJobBackAtOnce(DatabaseProvider provider)
+    {
+        await using var harness = await Harness.CreateAsync(provider);
+        var starter = await harness.AdminOfAsync("contoso");
+        var job = await harness.StartLockAsync(starter);
+
+        // A: a ten-minute pause. The instance stops 200 ms into the pause after batch one: the run ends then, not ten
+        // minutes later, with that one batch done and the job handed back.
+        using var stopping = new CancellationTokenSource();
+        var first = new List<BulkProgress>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var a = harness.Runner("a", lease: TimeSpan.FromMinutes(30), batchPause: TimeSpan.FromMinutes(10));
+        Assert.True(await a.RunNextAsync(stopping.Token, p =>
+        {
+            first.Add(p);
+            stopping.CancelAfter(TimeSpan.FromMilliseconds(200));
+        }).WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2));
+        var halfway = await harness.JobAsync(job.Id);
+        Assert.Single(first);
+        Assert.Equal((JobState.Running, "a", first[0].Done), (halfway.State, halfway.ClaimedBy, halfway.Done));
+        Assert.True(halfway.LeaseUntil <= DateTime.UtcNow, "A handed the job back: its lease ends now, not in thirty minutes.");
+
+        // B: a 300 ms pause. Each batch starts at least the pause after the one before; the job ends, every row once.
+        var pause = TimeSpan.FromMilliseconds(300);
+        var reported = new List<TimeSpan>();
+        Assert.True(await harness.Runner("b", batchPause: pause).RunNextAsync(CancellationToken.None, _ => reported.Add(clock.Elapsed)));
+        var done = await harness.JobAsync(job.Id);
+        Assert.Equal((JobState.Succeeded, "b"), (done.State, done.ClaimedBy));
+        Assert.True(reported.Count >= 2, "B ran several batches");
+        Assert.All(reported.Zip(reported.Skip(1), (before, after) => after - before), gap => Assert.True(gap >= pause - TimeSpan.FromMilliseconds(15), $"{gap} between batches"));
+        var locks = await harness.AuditCountsAsync("bulk_lock");
+        Assert.Equal(done.Done, locks.Count);
+        Assert.All(locks.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
+    public void Options_BatchPauseOfHalfTheLeaseOrMore_RefusesToStart_AndTheDefaultIsNoPause()
+    {
+        static JobRunnerOptions Read(params (string Key, string Value)[] settings) => JobRunnerOptions.From(
+            new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build(), "x");
+
+        var defaults = Read();
+        Assert.Equal((TimeSpan.Zero, TimeSpan.FromSeconds(30), 0), (defaults.BatchPause, defaults.Lease, defaults.BatchSize));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), Read(("Jobs:BatchPause", "00:00:00.05")).BatchPause);
+        Assert.Equal(TimeSpan.FromSeconds(14), Read(("Jobs:BatchPause", "00:00:14")).BatchPause);
+        var refused = Assert.Throws<AdminPortal.App.CommandLine.StartupRefusedException>(() => Read(("Jobs:BatchPause", "00:00:15")));
+        Assert.Contains("Jobs:BatchPause", refused.Message);
+        Assert.Throws<AdminPortal.App.CommandLine.StartupRefusedException>(() => Read(("Jobs:BatchPause", "00:01:00"), ("Jobs:Lease", "00:01:00")));
+        Assert.Throws<AdminPortal.App.CommandLine.StartupRefusedException>(() => Read(("Jobs:BatchPause", "-00:00:01")));
     }
 
     [Fact]

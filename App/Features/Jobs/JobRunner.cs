@@ -14,7 +14,29 @@ namespace AdminPortal.App.Features.Jobs;
 /// <param name="InstanceId">Written into claimed_by: which instance runs a job.</param>
 /// <param name="Lease">How long a claim holds without a committed batch; after it another instance takes over.</param>
 /// <param name="BatchSize">Rows per batch; 0 for each action's own default.</param>
-public sealed record JobRunnerOptions(string InstanceId, TimeSpan Lease, int BatchSize = 0);
+/// <param name="BatchPause">
+/// A pause after each committed batch (0: none): a throttle that spares a busy database. The lease is renewed with each
+/// batch, not during the pause, so the pause must stay well under <paramref name="Lease"/> (<see cref="From"/> refuses
+/// half the lease or more). A stop or a cancellation ends the pause at once.
+/// </param>
+public sealed record JobRunnerOptions(string InstanceId, TimeSpan Lease, int BatchSize = 0, TimeSpan BatchPause = default)
+{
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>Reads the <c>Jobs</c> section; a pause that would let the lease run out between batches stops the start-up.</summary>
+    public static JobRunnerOptions From(IConfiguration configuration, string instanceId)
+    {
+        var lease = configuration.GetValue("Jobs:Lease", DefaultLease);
+        var pause = configuration.GetValue("Jobs:BatchPause", TimeSpan.Zero);
+        if (pause < TimeSpan.Zero || pause * 2 >= lease)
+        {
+            throw new CommandLine.StartupRefusedException(
+                $"Jobs:BatchPause is \"{configuration["Jobs:BatchPause"]}\"; it must be from 00:00:00 to less than half of Jobs:Lease ({lease:c}), because the lease is renewed only by a committed batch.");
+        }
+
+        return new JobRunnerOptions(instanceId, lease, configuration.GetValue("Jobs:BatchSize", 0), pause);
+    }
+}
 
 /// <summary>Thrown inside a batch's transaction when this runner no longer holds the job: the batch rolls back.</summary>
 public sealed class JobLeaseLostException(long jobId) : Exception($"Job {jobId} is no longer held by this instance.");
@@ -144,7 +166,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
                 }
 
                 return batch;
-            }, new SynchronousProgress(p => { done = p.Done; afterBatch?.Invoke(p); }), stop, plan.InTransaction, plan.AfterCommit, new BulkStart(job.Cursor, job.Done));
+            }, new SynchronousProgress(p => { done = p.Done; afterBatch?.Invoke(p); }), stop, plan.InTransaction, plan.AfterCommit, new BulkStart(job.Cursor, job.Done), options.BatchPause);
 
             if (stop.IsCancellationRequested && !cancelRequested && run.Cancelled)
             {

@@ -13,11 +13,9 @@ namespace AdminPortal.App.Features.Jobs;
 /// </summary>
 public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, IOptions<ObservabilityOptions> observability, ILoggerFactory loggers, IChangeFeed feed) : BackgroundService
 {
-    public JobRunner Runner { get; } = new(scopes, clock, new JobRunnerOptions(
+    public JobRunner Runner { get; } = new(scopes, clock, JobRunnerOptions.From(configuration,
         // Unique per process and per start: two hosts in one test process, or a restarted instance, are distinct claimers.
-        $"{observability.Value.InstanceId}-{Guid.NewGuid().ToString("N")[..6]}",
-        configuration.GetValue("Jobs:Lease", TimeSpan.FromSeconds(30)),
-        configuration.GetValue("Jobs:BatchSize", 0)), loggers.CreateLogger<JobRunner>());
+        $"{observability.Value.InstanceId}-{Guid.NewGuid().ToString("N")[..6]}"), loggers.CreateLogger<JobRunner>());
 
     // At most one wake-up is kept: many notices while a job runs mean one more look for work afterwards, not many.
     private readonly SemaphoreSlim wake = new(0, 1);
