@@ -186,6 +186,72 @@ public class JobTests
     }
 
     [Theory, BothProviders]
+    public async Task RunNext_AnErrorAfterTheInstanceBeganStopping_HandsTheJobBack_AndTheNextWorkerFinishesIt(DatabaseProvider provider)
+    {
+        await using var harness = await Harness.CreateAsync(provider);
+        var starter = await harness.AdminOfAsync("contoso");
+        var job = await harness.StartLockAsync(starter);
+
+        // The stop arrives after batch two, and what follows the batch fails, as a service the shutdown has already
+        // disposed would: the job is not failed, nor left claimed for its ten-minute lease, but handed back.
+        using var stopping = new CancellationTokenSource();
+        var a = harness.Runner("a", lease: TimeSpan.FromMinutes(10));
+        Assert.True(await a.RunNextAsync(stopping.Token, p =>
+        {
+            if (p.Batches == 2)
+            {
+                stopping.Cancel();
+                throw new ObjectDisposedException("a service the shutdown disposed");
+            }
+        }));
+        var halfway = await harness.JobAsync(job.Id);
+        Assert.Equal((JobState.Running, "a", (string?)null), (halfway.State, halfway.ClaimedBy, halfway.Error));
+        Assert.True(halfway.LeaseUntil <= DateTime.UtcNow, "A handed the job back: its lease ends now, not in ten minutes.");
+
+        Assert.True(await harness.Runner("b").RunNextAsync(CancellationToken.None));
+        var done = await harness.JobAsync(job.Id);
+        var locks = await harness.AuditCountsAsync("bulk_lock");
+        Assert.Equal((JobState.Succeeded, "b"), (done.State, done.ClaimedBy));
+        Assert.Equal(done.Done, locks.Count);
+        Assert.All(locks.Values, count => Assert.Equal(1, count));
+    }
+
+    [Theory, BothProviders]
+    public async Task RunNext_StopWhenDoneReachesTheStartCountButRowsRemain_HandsTheJobBack_NotSucceeded(DatabaseProvider provider)
+    {
+        await using var harness = await Harness.CreateAsync(provider);
+        var starter = await harness.AdminOfAsync("contoso");
+        var job = await harness.StartLockAsync(starter);
+        // A user who matches the job's filter arrives after its count: the keyset reads on to them (the newest id).
+        long late = TimeOrderedId.Next();
+        await using (var context = await harness.Database.ContextAsync(TenantScope.System()))
+        {
+            long site = await context.Db.Sites.Where(s => s.CustomerId == starter.CustomerId).OrderBy(s => s.Id).Select(s => s.Id).FirstAsync();
+            context.Db.Users.Add(new User { Id = late, CustomerId = starter.CustomerId!.Value, SiteId = site, Email = "late@contoso.example", DisplayName = "Late Arrival", IsActive = true, CreatedAt = DateTime.UtcNow });
+            await context.Db.SaveChangesAsync();
+        }
+
+        // A stops just as its count of done rows reaches the job's total: the late user is still to do, so the job is
+        // handed back, not recorded as succeeded with a matching user left unlocked.
+        using var stopping = new CancellationTokenSource();
+        Assert.True(await harness.Runner("a", lease: TimeSpan.FromMinutes(10), batchSize: 1).RunNextAsync(stopping.Token, p =>
+        {
+            if (p.Done >= job.Total)
+            {
+                stopping.Cancel();
+            }
+        }));
+        var stopped = await harness.JobAsync(job.Id);
+        Assert.Equal((JobState.Running, job.Total), (stopped.State, stopped.Done));
+        Assert.True(stopped.LeaseUntil <= DateTime.UtcNow, "A handed the job back.");
+
+        Assert.True(await harness.Runner("b").RunNextAsync(CancellationToken.None));
+        var done = await harness.JobAsync(job.Id);
+        Assert.Equal((JobState.Succeeded, job.Total + 1), (done.State, done.Done));
+        Assert.Equal(1, (await harness.AuditCountsAsync("bulk_lock")).GetValueOrDefault(late));
+    }
+
+    [Theory, BothProviders]
     public async Task RunNext_WithABatchPause_PausesBetweenBatches_AndAStopDuringThePauseHandsTheJobBackAtOnce(DatabaseProvider provider)
     {
         await using var harness = await Harness.CreateAsync(provider);

@@ -76,7 +76,14 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
     /// <param name="afterBatch">Called after each committed batch with the progress so far.</param>
     public async Task<bool> RunNextAsync(CancellationToken stop, Action<BulkProgress>? afterBatch = null)
     {
-        long? id = await ClaimAsync(stop);
+        if (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        // Not cancelled half-way: a claim that committed while its statement was being cancelled would hold the job for
+        // a whole lease with nobody running it. A claim is one short statement; a stop after it hands the job back.
+        long? id = await ClaimAsync(CancellationToken.None);
         if (id is null)
         {
             return false;
@@ -139,11 +146,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
             return;
         }
 
-        bool cancelRequested = false;
+        bool cancelRequested = false, readToTheEnd = false, handBack = false;
         int done = job.Done;
         try
         {
-            var run = await BulkRunner.RunAsync(factory, job.Total, async (db, after) =>
+            await BulkRunner.RunAsync(factory, job.Total, async (db, after) =>
             {
                 // Between batches (inside the next one's transaction): a cancel request ends the run here.
                 if (await db.Jobs.Where(j => j.Id == id).Select(j => j.CancelRequestedBy != null).FirstAsync(CancellationToken.None))
@@ -153,6 +160,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
                 }
 
                 var batch = await plan.Batch(db, after);
+                readToTheEnd = batch.Read == 0;
                 int changed = batch.Changed.Count;
                 long last = batch.LastId;
                 DateTime until = Now + options.Lease;
@@ -168,15 +176,14 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
                 return batch;
             }, new SynchronousProgress(p => { done = p.Done; afterBatch?.Invoke(p); }), stop, plan.InTransaction, plan.AfterCommit, new BulkStart(job.Cursor, job.Done), options.BatchPause);
 
-            if (stop.IsCancellationRequested && !cancelRequested && run.Cancelled)
+            // Ended by this instance's stop, not by the job's end (whatever done and total say: total is the preview's
+            // count) nor by a cancel: the job is handed back so another instance resumes after the last batch now, not
+            // after the lease. A crash skips this and the lease runs out instead.
+            handBack = stop.IsCancellationRequested && !cancelRequested && !readToTheEnd;
+            if (!handBack)
             {
-                // This instance is stopping: it hands the job back so another instance resumes after the last batch now,
-                // not after the lease. A crash skips this and the lease runs out instead.
-                await ReleaseAsync(id);
-                return;
+                await FinishAsync(id, cancelRequested ? JobState.Cancelled : JobState.Succeeded, null);
             }
-
-            await FinishAsync(id, cancelRequested ? JobState.Cancelled : JobState.Succeeded, null);
         }
         catch (JobLeaseLostException)
         {
@@ -187,6 +194,20 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
             logger.LogError(exception, "Job {JobId} failed.", id);
             await FinishAsync(id, JobState.Failed, string.Create(CultureInfo.InvariantCulture,
                 $"Stopped with an error after {done:N0} rows; finished batches are saved. The error has been logged."));
+        }
+        catch (Exception exception)
+        {
+            // An error while this instance stops (a batch or its aftermath cut short by the shutdown) is no reason to fail
+            // the job: the batch in flight rolled back whole, and another instance resumes after the last committed one.
+            logger.LogWarning(exception, "Job {JobId} met an error while this instance was stopping; it is handed back.", id);
+            handBack = true;
+        }
+        finally
+        {
+            if (handBack)
+            {
+                await ReleaseAsync(id);
+            }
         }
     }
 
@@ -260,8 +281,12 @@ public sealed class JobRunner(IServiceScopeFactory scopes, TimeProvider clock, J
             await using var scope = SystemScope(out var factory);
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
             DateTime now = Now;
-            await db.Jobs.Where(j => j.Id == id && j.ClaimedBy == options.InstanceId && j.State == JobState.Running)
+            int released = await db.Jobs.Where(j => j.Id == id && j.ClaimedBy == options.InstanceId && j.State == JobState.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, now), CancellationToken.None);
+            if (released == 1)
+            {
+                logger.LogInformation("Job {JobId} was handed back on stop; another instance resumes it after its last committed batch.", id);
+            }
         }
         catch (Exception exception)
         {

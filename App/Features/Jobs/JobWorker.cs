@@ -11,7 +11,15 @@ namespace AdminPortal.App.Features.Jobs;
 /// the claim, never run the same job at once, and take over a job whose instance died once its lease
 /// (<c>Jobs:Lease</c>) has run out.
 /// </summary>
-public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, IOptions<ObservabilityOptions> observability, ILoggerFactory loggers, IChangeFeed feed) : BackgroundService
+/// <remarks>
+/// A graceful stop ends the job between batches and hands it back as soon as the host starts stopping
+/// (<see cref="IHostApplicationLifetime.ApplicationStopping"/>), not when the host gets round to this service: the host
+/// stops its services one after another, last registered first (the web server among the first), within one shared
+/// <c>HostOptions.ShutdownTimeout</c>. When the services before it use that up (connections slow to drain), the host
+/// no longer waits for this one, and the process exits with the job still claimed until its lease runs out.
+/// </remarks>
+public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, IOptions<ObservabilityOptions> observability, ILoggerFactory loggers, IChangeFeed feed,
+    IHostApplicationLifetime? lifetime = null) : BackgroundService
 {
     public JobRunner Runner { get; } = new(scopes, clock, JobRunnerOptions.From(configuration,
         // Unique per process and per start: two hosts in one test process, or a restarted instance, are distinct claimers.
@@ -32,6 +40,9 @@ public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, I
             return;
         }
 
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime?.ApplicationStopping ?? CancellationToken.None);
+        var stop = stopping.Token;
+
         var interval = configuration.GetValue("Jobs:PollInterval", TimeSpan.FromSeconds(2));
         var logger = loggers.CreateLogger<JobWorker>();
         // The handler only signals: it runs on the publisher's or the listener's thread and must return at once.
@@ -46,31 +57,46 @@ public sealed class JobWorker(IServiceScopeFactory scopes, TimeProvider clock, I
         // After a failure (a busy or lost database) the next try comes sooner than the poll: 1 s, doubling up to it. A
         // job whose wake-up met a failed claim would otherwise wait a whole poll interval.
         var retry = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             bool ran = false;
             bool failed = false;
             try
             {
-                ran = await Runner.RunNextAsync(stoppingToken);
+                ran = await Runner.RunNextAsync(stop);
                 retry = TimeSpan.FromSeconds(1);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!stop.IsCancellationRequested)
             {
+                // Any error but this instance's stop, an OperationCanceledException from a timeout included: ending
+                // ExecuteAsync with it would stop this instance's worker for good, and silently.
                 failed = true;
                 logger.LogError(exception, "Claiming or running a job failed; trying again in {Retry}.", retry < interval ? retry : interval);
             }
 
             if (failed)
             {
-                await wake.WaitAsync(retry < interval ? retry : interval, stoppingToken);
+                await WaitForWorkAsync(retry < interval ? retry : interval, stop);
                 retry = retry < interval ? retry * 2 : retry;
             }
             else if (!ran)
             {
                 Interlocked.Increment(ref idleRounds);
-                await wake.WaitAsync(interval, stoppingToken);
+                await WaitForWorkAsync(interval, stop);
             }
+        }
+    }
+
+    /// <summary>Until a wake-up, the timeout, or the stop; a stop ends the loop without an exception (the host logs a
+    /// cancelled ExecuteAsync as a failure when the stop came from ApplicationStopping before its own StopAsync).</summary>
+    private async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken stop)
+    {
+        try
+        {
+            await wake.WaitAsync(timeout, stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
         }
     }
 
