@@ -81,8 +81,9 @@ public static class UsersGridBenchmark
     /// </summary>
     private static async Task PartsAsync(IServiceProvider services, NpgsqlConnection connection, string connectionString, long customerId, List<(int Depth, PageRequest Request, PageCursor? Cursor)> parts)
     {
-        Console.WriteLine("Where the page call goes (median of the same rounds):");
-        Console.WriteLine($"  {"depth",-8} {"new context+open",17} {"EF page, open ctx",18} {"raw page",10} {"raw page, new conn",19}");
+        Console.WriteLine("Where the page call goes (median of the same rounds; \"EF's SQL\" is the page's command as EF sent it, run by Npgsql");
+        Console.WriteLine("on the portal's connection string, so EF page minus it is EF's own time; plans: the page statement's on the context's connection):");
+        Console.WriteLine($"  {"depth",-8} {"new context+open",17} {"EF page, open ctx",18} {"EF's SQL",10} {"raw page",10} {"raw page, new conn",19}  plans (generic/custom)");
         await using var circuit = services.CreateAsyncScope();
         circuit.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.ForCustomer(customerId));
         var factory = circuit.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
@@ -97,11 +98,35 @@ public static class UsersGridBenchmark
                 return 0;
             });
             double query;
+            string plans;
+            var commands = new List<(string Sql, NpgsqlParameter[] Parameters)>();
             await using (var db = await factory.CreateDbContextAsync())
             {
                 await db.Database.OpenConnectionAsync();
                 query = await Measure.MedianAsync(async () => (await users.GetRowsAsync(db, new UserFilter(), request)).Rows.Count);
+                using (CommandCapture.Start(command => commands.Add((command.CommandText, command.Parameters.Cast<NpgsqlParameter>().Select(p => p.Clone()).ToArray()))))
+                {
+                    await users.GetRowsAsync(db, new UserFilter(), request);
+                }
+
+                plans = await PlansAsync((NpgsqlConnection)db.Database.GetDbConnection(), commands[0].Sql);
             }
+
+            double efSql = await Measure.MedianAsync(async () =>
+            {
+                await using var portalConnection = new NpgsqlConnection(DatabaseSetup.PostgresConnectionString(connectionString));
+                await portalConnection.OpenAsync();
+                await using var command = new NpgsqlCommand(commands[0].Sql, portalConnection);
+                command.Parameters.AddRange(commands[0].Parameters.Select(p => p.Clone()).ToArray());
+                await using var reader = await command.ExecuteReaderAsync();
+                int rows = 0;
+                while (await reader.ReadAsync())
+                {
+                    rows++;
+                }
+
+                return rows;
+            });
 
             double raw = await Measure.MedianAsync(() => CountRowsAsync(connection, RawPage(customerId, cursor), cursor));
             double rawFresh = await Measure.MedianAsync(async () =>
@@ -110,8 +135,17 @@ public static class UsersGridBenchmark
                 await fresh.OpenAsync();
                 return await CountRowsAsync(fresh, RawPage(customerId, cursor), cursor);
             });
-            Console.WriteLine($"  {depth,-8:N0} {context,14:F3} ms {query,15:F3} ms {raw,7:F3} ms {rawFresh,16:F3} ms");
+            Console.WriteLine($"  {depth,-8:N0} {context,14:F3} ms {query,15:F3} ms {efSql,7:F3} ms {raw,7:F3} ms {rawFresh,16:F3} ms  {plans}");
         }
+    }
+
+    /// <summary>How PostgreSQL ran a statement prepared on this connection: "generic/custom" plan counts, or "not prepared".</summary>
+    private static async Task<string> PlansAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = @sql", connection);
+        command.Parameters.AddWithValue("sql", sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? $"{reader.GetInt64(0)}/{reader.GetInt64(1)}" : "not prepared";
     }
 
     /// <summary>The SQL EF sends for the page and the count (captured as executed, with its parameters) and the plans of both sides.</summary>
@@ -129,6 +163,8 @@ public static class UsersGridBenchmark
             Console.WriteLine(sql);
             Console.WriteLine("  -- " + string.Join(", ", parameters.Select(p => $"{p.ParameterName}={p.Value} ({p.NpgsqlDbType})")));
             await ExplainAsync(connection, sql, parameters);
+            Console.WriteLine("  -- the same statement prepared, on its generic plan (plan_cache_mode = force_generic_plan), as PostgreSQL may run it after five executions:");
+            await ExplainGenericAsync(connection, sql, parameters);
         }
 
         string raw = RawPage(customerId, at.Cursor);
@@ -144,6 +180,50 @@ public static class UsersGridBenchmark
         while (await reader.ReadAsync())
         {
             Console.WriteLine("    " + reader.GetString(0));
+        }
+    }
+
+    /// <summary>
+    /// EXPLAIN ANALYZE of the statement's generic plan: PREPARE with the parameters as $1…$n, force the generic plan,
+    /// EXECUTE with the values as literals. Shows whether the tenant filter's OR and the keyset seek survive planning
+    /// without the values.
+    /// </summary>
+    private static async Task ExplainGenericAsync(NpgsqlConnection connection, string sql, NpgsqlParameter[] parameters)
+    {
+        string positional = sql;
+        var ordered = parameters.OrderByDescending(p => p.ParameterName.Length).ToList(); // @Value before @Value3's prefix
+        foreach (var parameter in ordered)
+        {
+            positional = System.Text.RegularExpressions.Regex.Replace(positional, "@" + System.Text.RegularExpressions.Regex.Escape(parameter.ParameterName.TrimStart('@')) + @"\b", "$$" + (Array.IndexOf(parameters, parameter) + 1));
+        }
+
+        string Literal(NpgsqlParameter p) => p.Value switch
+        {
+            bool b => b ? "true" : "false",
+            string text => "'" + text.Replace("'", "''") + "'",
+            IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => "NULL",
+        };
+
+        string types = string.Join(", ", parameters.Select(p => p.Value switch { bool => "boolean", string => "varchar", long => "bigint", int => "integer", _ => "unknown" }));
+        await using (var prepare = new NpgsqlCommand($"SET plan_cache_mode = force_generic_plan; PREPARE generic_plan ({types}) AS {positional}", connection))
+        {
+            await prepare.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS) EXECUTE generic_plan ({string.Join(", ", parameters.Select(Literal))})", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine("    " + reader.GetString(0));
+            }
+        }
+        finally
+        {
+            await using var deallocate = new NpgsqlCommand("DEALLOCATE generic_plan; RESET plan_cache_mode", connection);
+            await deallocate.ExecuteNonQueryAsync();
         }
     }
 
