@@ -109,7 +109,7 @@ public static class UsersGridBenchmark
                     await users.GetRowsAsync(db, new UserFilter(), request);
                 }
 
-                plans = await PlansAsync((NpgsqlConnection)db.Database.GetDbConnection(), commands[0].Sql);
+                plans = await PlansAsync((NpgsqlConnection)db.Database.GetDbConnection(), seek: cursor is not null);
             }
 
             double efSql = await Measure.MedianAsync(async () =>
@@ -139,11 +139,16 @@ public static class UsersGridBenchmark
         }
     }
 
-    /// <summary>How PostgreSQL ran a statement prepared on this connection: "generic/custom" plan counts, or "not prepared".</summary>
-    private static async Task<string> PlansAsync(NpgsqlConnection connection, string sql)
+    /// <summary>
+    /// How PostgreSQL ran the users page prepared on this connection (Npgsql sends it with $1…$n for EF's names, so it
+    /// is found by its shape: by name, with or without the seek): "generic/custom" plan counts, or "not prepared".
+    /// </summary>
+    private static async Task<string> PlansAsync(NpgsqlConnection connection, bool seek)
     {
-        await using var command = new NpgsqlCommand("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = @sql", connection);
-        command.Parameters.AddWithValue("sql", sql);
+        await using var command = new NpgsqlCommand(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%ORDER BY u.display_name, u.id%' " +
+            "AND (statement LIKE '%u.display_name >= %') = @seek ORDER BY generic_plans + custom_plans DESC LIMIT 1", connection);
+        command.Parameters.AddWithValue("seek", seek);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? $"{reader.GetInt64(0)}/{reader.GetInt64(1)}" : "not prepared";
     }
