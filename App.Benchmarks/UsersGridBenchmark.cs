@@ -18,7 +18,9 @@ public static class UsersGridBenchmark
 {
     private const int PageSize = 25;
 
-    public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users)
+    /// <param name="unprepared">The same portal services with Npgsql's automatic preparation off (<c>Max Auto
+    /// Prepare=0</c>), timed in the same run for the A/B; null to skip.</param>
+    public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users, IServiceProvider? unprepared = null)
     {
         await using (var scope = services.CreateAsyncScope())
         {
@@ -34,6 +36,7 @@ public static class UsersGridBenchmark
         Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"page turn",10} {"raw page",10} {"raw count",10} {"OFFSET+count",13} {"page/raw page",14} {"call/raw (page+count)",22} {"turn/raw page",14}");
 
         var parts = new List<(int Depth, PageRequest Request, PageCursor? Cursor)>();
+        var withoutPreparation = new List<(double Call, double Page, double Count, double Raw)>();
         var depths = new[] { 0, 10_000, 100_000, (int)tenantUsers - PageSize }.Where(d => d < tenantUsers).Distinct();
         foreach (int depth in depths)
         {
@@ -68,6 +71,26 @@ public static class UsersGridBenchmark
                 + await CountRowsAsync(connection, $"SELECT count(*) FROM users WHERE customer_id = {customerId}", null));
             Console.WriteLine($"  {depth,-8:N0} {portal,9:F2} ms {page,7:F2} ms {count,7:F2} ms {turn,7:F2} ms {raw,7:F2} ms {rawCount,7:F2} ms {offset,10:F2} ms {page / raw,13:F2}x {portal / (raw + rawCount),21:F2}x {turn / raw,13:F2}x");
             parts.Add((depth, request, cursor));
+            if (unprepared is not null)
+            {
+                // Right after the prepared figures, so that both sides of the A/B see the same machine.
+                withoutPreparation.Add((
+                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.GetPageAsync(new UserFilter(), request)).Rows.Count)),
+                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.GetRowsAsync(new UserFilter(), request)).Rows.Count)),
+                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.CountAsync(new UserFilter())).Value)),
+                    raw + rawCount));
+            }
+        }
+
+        if (withoutPreparation.Count > 0)
+        {
+            Console.WriteLine("The same calls with Npgsql's automatic preparation off (Max Auto Prepare=0; timed per depth right after the rows above):");
+            Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"call/raw (page+count)",22}");
+            for (int i = 0; i < parts.Count; i++)
+            {
+                var (call, page, count, raw) = withoutPreparation[i];
+                Console.WriteLine($"  {parts[i].Depth,-8:N0} {call,9:F2} ms {page,7:F2} ms {count,7:F2} ms {call / raw,21:F2}x");
+            }
         }
 
         await PartsAsync(services, connection, connectionString, customerId, parts);
