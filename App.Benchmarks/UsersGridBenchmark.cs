@@ -18,6 +18,9 @@ public static class UsersGridBenchmark
 {
     private const int PageSize = 25;
 
+    /// <summary>Rounds of the interleaved table (each column once a round): more than <see cref="Measure.Rounds"/>, as they are cheap.</summary>
+    private const int InterleavedRounds = 21;
+
     /// <param name="unprepared">The same portal services with Npgsql's automatic preparation off (<c>Max Auto
     /// Prepare=0</c>), timed in the same run for the A/B; null to skip.</param>
     public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users, IServiceProvider? unprepared = null)
@@ -32,7 +35,7 @@ public static class UsersGridBenchmark
         await connection.OpenAsync();
         await new NpgsqlCommand("ANALYZE", connection).ExecuteNonQueryAsync();
         long tenantUsers = (long)(await new NpgsqlCommand($"SELECT count(*) FROM users WHERE customer_id = {customerId}", connection).ExecuteScalarAsync())!;
-        Console.WriteLine($"Users grid, customer admin of a tenant with {tenantUsers:N0} users, sort by name, {PageSize} rows a page, median of {Measure.Rounds} runs:");
+        Console.WriteLine($"Users grid, customer admin of a tenant with {tenantUsers:N0} users, sort by name, {PageSize} rows a page, median of {InterleavedRounds} rounds, each timing every column in turn (OFFSET+count: of {Measure.Rounds} runs):");
         Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"page turn",10} {"raw page",10} {"raw count",10} {"OFFSET+count",13} {"page/raw page",14} {"call/raw (page+count)",22} {"turn/raw page",14}");
 
         var parts = new List<(int Depth, PageRequest Request, PageCursor? Cursor)>();
@@ -50,22 +53,32 @@ public static class UsersGridBenchmark
             }
 
             var request = cursor is null ? new PageRequest(Size: PageSize) : new PageRequest(PageRequestKind.After, cursor, PageSize);
-            double portal = await Measure.MedianAsync(() => WithUsers(services, customerId, async users => (await users.GetPageAsync(new UserFilter(), request)).Rows.Count));
-            double page = await Measure.MedianAsync(() => WithUsers(services, customerId, async users => (await users.GetRowsAsync(new UserFilter(), request)).Rows.Count));
-            double count = await Measure.MedianAsync(() => WithUsers(services, customerId, async users => (await users.CountAsync(new UserFilter())).Value));
-            double turn;
-            await using (var circuit = services.CreateAsyncScope())
+            // Every column of a depth is timed in the same rounds, one after the other (A B C … A B C …): on a shared
+            // machine the load changes between blocks of runs, so a ratio of two separate blocks measured the load.
+            await using var circuit = services.CreateAsyncScope();
+            // One circuit's service: the first call counts, the turns after it reuse the count (RememberedCount).
+            circuit.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.ForCustomer(customerId));
+            var circuitUsers = circuit.ServiceProvider.GetRequiredService<UserService>();
+            await circuitUsers.GetPageAsync(new UserFilter(), new PageRequest(Size: PageSize));
+            string rawCountSql = $"SELECT count(*) FROM (SELECT 1 FROM users WHERE customer_id = {customerId} LIMIT {CappedCount.Cap + 1}) AS capped";
+            var columns = new List<Func<Task<int>>>
             {
-                // One circuit's service: the first call counts, the turns after it reuse the count (RememberedCount).
-                circuit.ServiceProvider.GetRequiredService<TenantContext>().Use(TenantScope.ForCustomer(customerId));
-                var circuitUsers = circuit.ServiceProvider.GetRequiredService<UserService>();
-                await circuitUsers.GetPageAsync(new UserFilter(), new PageRequest(Size: PageSize));
-                turn = await Measure.MedianAsync(async () => (await circuitUsers.GetPageAsync(new UserFilter(), request)).Rows.Count);
+                () => WithUsers(services, customerId, async users => (await users.GetPageAsync(new UserFilter(), request)).Rows.Count),
+                () => WithUsers(services, customerId, async users => (await users.GetRowsAsync(new UserFilter(), request)).Rows.Count),
+                () => WithUsers(services, customerId, async users => (await users.CountAsync(new UserFilter())).Value),
+                async () => (await circuitUsers.GetPageAsync(new UserFilter(), request)).Rows.Count,
+                () => CountRowsAsync(connection, RawPage(customerId, cursor), cursor),
+                () => CountRowsAsync(connection, rawCountSql, null),
+            };
+            if (unprepared is not null)
+            {
+                columns.Add(() => WithUsers(unprepared, customerId, async users => (await users.GetPageAsync(new UserFilter(), request)).Rows.Count));
+                columns.Add(() => WithUsers(unprepared, customerId, async users => (await users.GetRowsAsync(new UserFilter(), request)).Rows.Count));
+                columns.Add(() => WithUsers(unprepared, customerId, async users => (await users.CountAsync(new UserFilter())).Value));
             }
 
-            double raw = await Measure.MedianAsync(() => CountRowsAsync(connection, RawPage(customerId, cursor), cursor));
-            double rawCount = await Measure.MedianAsync(() => CountRowsAsync(connection,
-                $"SELECT count(*) FROM (SELECT 1 FROM users WHERE customer_id = {customerId} LIMIT {CappedCount.Cap + 1}) AS capped", null));
+            var medians = await Measure.InterleavedMediansAsync(columns, InterleavedRounds);
+            var (portal, page, count, turn, raw, rawCount) = (medians[0], medians[1], medians[2], medians[3], medians[4], medians[5]);
             double offset = await Measure.MedianAsync(async () =>
                 await CountRowsAsync(connection, $"SELECT id, display_name, email FROM users WHERE customer_id = {customerId} ORDER BY display_name, id OFFSET {depth} LIMIT {PageSize}", null)
                 + await CountRowsAsync(connection, $"SELECT count(*) FROM users WHERE customer_id = {customerId}", null));
@@ -73,18 +86,13 @@ public static class UsersGridBenchmark
             parts.Add((depth, request, cursor));
             if (unprepared is not null)
             {
-                // Right after the prepared figures, so that both sides of the A/B see the same machine.
-                withoutPreparation.Add((
-                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.GetPageAsync(new UserFilter(), request)).Rows.Count)),
-                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.GetRowsAsync(new UserFilter(), request)).Rows.Count)),
-                    await Measure.MedianAsync(() => WithUsers(unprepared, customerId, async users => (await users.CountAsync(new UserFilter())).Value)),
-                    raw + rawCount));
+                withoutPreparation.Add((medians[6], medians[7], medians[8], raw + rawCount));
             }
         }
 
         if (withoutPreparation.Count > 0)
         {
-            Console.WriteLine("The same calls with Npgsql's automatic preparation off (Max Auto Prepare=0; timed per depth right after the rows above):");
+            Console.WriteLine("The same calls with Npgsql's automatic preparation off (Max Auto Prepare=0; timed in the same rounds as the rows above):");
             Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"call/raw (page+count)",22}");
             for (int i = 0; i < parts.Count; i++)
             {
