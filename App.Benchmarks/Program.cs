@@ -53,7 +53,12 @@ try
 
     if (benchmark == "users")
     {
-        await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users);
+        // The A/B for automatic preparation, in the same run on the same data: the portal's services once more, with
+        // the connection string saying Max Auto Prepare=0 (which the portal's data setup respects).
+        var unpreparedOptions = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = options.ConnectionString + ";Max Auto Prepare=0" };
+        await using var unprepared = new ServiceCollection().AddLogging().AddPortalData(unpreparedOptions).AddSingleton(TimeProvider.System)
+            .AddScoped<AdminPortal.App.Features.Users.UserService>().BuildServiceProvider();
+        await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users, unprepared);
         return;
     }
 

@@ -101,6 +101,38 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>Statements each server connection keeps prepared (Npgsql's <c>Max Auto Prepare</c>), unless the connection string says.</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    /// <summary>Executions of one SQL text on a connection before Npgsql prepares it (<c>Auto Prepare Min Usages</c>), unless the connection string says.</summary>
+    public const int DefaultAutoPrepareMinUsages = 2;
+
+    /// <summary>
+    /// The connection string EF's contexts use on PostgreSQL: the configured one, with Npgsql's automatic preparation
+    /// on: each of the two settings the connection string does not name is set here. A prepared statement is parsed once per server connection, and after
+    /// five executions PostgreSQL may keep one generic plan and stop planning it: planning was 0.4 ms of the users
+    /// grid's 0.5 ms on the server. The grids' LIMITs are literals (<see cref="Grid.LiteralLimit"/>) so that their
+    /// generic plan is the custom one. Set <c>Max Auto Prepare=0</c> for a pooler that cannot keep prepared statements
+    /// (PgBouncer before 1.21 in transaction mode).
+    /// </summary>
+    public static string PostgresConnectionString(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Says(string keyword) => given.Keys.Cast<string>().Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase));
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!Says("MaxAutoPrepare"))
+        {
+            npgsql.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        if (!Says("AutoPrepareMinUsages"))
+        {
+            npgsql.AutoPrepareMinUsages = DefaultAutoPrepareMinUsages;
+        }
+
+        return npgsql.ConnectionString;
+    }
+
     public static DbContextOptions<TContext> CreateOptions<TContext>(DatabaseOptions options) where TContext : PortalDbContext
     {
         var builder = new DbContextOptionsBuilder<TContext>();
@@ -120,7 +152,7 @@ public static class DatabaseSetup
                 break;
             case DatabaseProvider.Postgres:
                 // The retrying strategy covers SQLSTATE 40001, which CockroachDB returns for serialization conflicts.
-                builder.UseNpgsql(options.ConnectionString, npgsql =>
+                builder.UseNpgsql(PostgresConnectionString(options.ConnectionString!), npgsql =>
                 {
                     npgsql.MigrationsHistoryTable(HistoryTable);
                     if (availability is null)

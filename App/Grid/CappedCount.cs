@@ -12,7 +12,7 @@ public readonly record struct CappedCount(int Value, bool IsCapped)
     /// <summary>Counts at most <see cref="Cap"/> + 1 rows: <c>SELECT count(*) FROM (… LIMIT 10001)</c>.</summary>
     public static async Task<CappedCount> CountAsync<T>(IQueryable<T> query, CancellationToken cancellationToken = default) where T : class
     {
-        int count = await query.AsNoTracking().Take(Cap + 1).CountAsync(cancellationToken);
+        int count = await LiteralLimit.Take(query.AsNoTracking(), Cap + 1).CountAsync(cancellationToken);
         return count > Cap ? new CappedCount(Cap, true) : new CappedCount(count, false);
     }
 }

@@ -201,7 +201,7 @@ public static class KeysetPager
             query = sort.Seek(query, cursor, readDescending, nullsHigh);
         }
 
-        var fetched = await project(sort.Order(query, readDescending).Take(size + 1)).ToListAsync(cancellationToken);
+        var fetched = await project(LiteralLimit.Take(sort.Order(query, readDescending), size + 1)).ToListAsync(cancellationToken);
         bool more = fetched.Count > size;
         var rows = new List<TRow>(Math.Min(fetched.Count, size));
         for (int i = 0; i < fetched.Count && i < size; i++)
@@ -222,4 +222,21 @@ public static class KeysetPager
 
     /// <summary>PostgreSQL puts NULL after every value, SQLite before; the seek predicate follows the database's order.</summary>
     public static bool NullsSortHigh(DbContext db) => db.Database.IsNpgsql();
+}
+
+/// <summary>
+/// <c>Take(n)</c> with n written into the SQL (<c>LIMIT 26</c>) instead of sent as a parameter (<c>LIMIT @p</c>), for
+/// the few fixed sizes the grids use (page sizes up to <see cref="GridPage.MaxSize"/> + 1, the count's cap + 1).
+/// PostgreSQL makes a prepared statement's generic plan without the parameters' values, and costs a <c>LIMIT $1</c>
+/// it cannot see as a tenth of the rows (planner.c, preprocess_limit): a page's generic plan would be costed as
+/// reading tens of thousands of rows and could lose to planning every call. With the literal, the generic plan is the
+/// custom plan (the users benchmark prints both), and PostgreSQL can stop planning the page.
+/// </summary>
+public static class LiteralLimit
+{
+    private static readonly System.Reflection.MethodInfo TakeMethod = new Func<IQueryable<object>, int, IQueryable<object>>(Queryable.Take).Method.GetGenericMethodDefinition();
+    private static readonly System.Reflection.MethodInfo ConstantMethod = typeof(EF).GetMethod(nameof(EF.Constant))!.MakeGenericMethod(typeof(int));
+
+    public static IQueryable<T> Take<T>(IQueryable<T> query, int count) =>
+        query.Provider.CreateQuery<T>(Expression.Call(null, TakeMethod.MakeGenericMethod(typeof(T)), query.Expression, Expression.Call(ConstantMethod, Expression.Constant(count))));
 }
