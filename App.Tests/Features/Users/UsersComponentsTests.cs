@@ -3,6 +3,8 @@ using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Features.Reports;
+using AdminPortal.Tests.Grid;
 using AdminPortal.Tests.Infrastructure;
 using Bunit;
 using Bunit.TestDoubles;
@@ -228,5 +230,82 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Assert.True(bar.FilterActive);
         Assert.False(bar.OnSelection);
         Assert.Null(bar.Action);
+    }
+
+    /// <summary>The page's data calls go through <paramref name="commands"/>, and its timers run on <paramref name="clock"/>.</summary>
+    private void UseCommandsAndClock(CommandCounter commands, ManualClock clock)
+    {
+        Services.AddSingleton<TimeProvider>(clock);
+        Services.AddScoped(provider => new UserService(commands.Wrap(provider), clock));
+    }
+
+    private static List<string?> RowIds(IRenderedComponent<UsersPage> grid) =>
+        grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList();
+
+    [Fact]
+    public async Task Grid_ReloadForAChangeOnScreenFails_SaysSoInsteadOfKeepingTheOldRowsSilently()
+    {
+        var commands = new CommandCounter();
+        UseCommandsAndClock(commands, new ManualClock(DateTimeOffset.UtcNow));
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll(".mud-alert"));
+        long shown = long.Parse(grid.Find("tr[data-user-id]").GetAttribute("data-user-id")!);
+
+        // The reload's data call ends in a cancellation nobody asked for (a timeout's shape). It used to escape the
+        // reload, whose task nobody awaited, and the page went on showing its old rows without a word.
+        commands.BeforeQuery = () => throw new OperationCanceledException("The command timed out.");
+        Services.GetRequiredService<UserSyncNotifier>().Changed([shown]);
+
+        await Task.Yield();
+        grid.WaitForAssertion(() => Assert.Contains("The users could not be loaded", grid.Find(".mud-alert").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Grid_PageTurnOnASlowCall_KeepsTheRowsAndRendersOnce_AndShowsTheSpinnerOnlyAfterTheDelay()
+    {
+        var commands = new CommandCounter();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        UseCommandsAndClock(commands, clock);
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        var firstPage = RowIds(grid);
+
+        // Each query waits at the database until the test lets it go, as a PostgreSQL call waits on the network.
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        commands.BeforeQuery = () =>
+        {
+            reached.TrySetResult();
+            return release.Task;
+        };
+        int renders = grid.RenderCount;
+        grid.Find("button[aria-label='Next page']").Click();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // In flight, within the delay: nothing rendered; the first page stays, without a spinner.
+        Assert.Equal(renders, grid.RenderCount);
+        Assert.Equal(firstPage, RowIds(grid));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+        release.SetResult();
+        grid.WaitForAssertion(() => Assert.Empty(RowIds(grid).Intersect(firstPage)), TimeSpan.FromSeconds(10));
+        Assert.Equal(renders + 1, grid.RenderCount);
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+
+        // Still running after the delay: the spinner says so next to the rows still shown, and goes with the new rows.
+        var secondPage = RowIds(grid);
+        reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        grid.Find("button[aria-label='First page']").Click();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+        clock.Advance(UsersPage.LoadingIndicatorDelay);
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[aria-label=Loading]")), TimeSpan.FromSeconds(10));
+        Assert.Equal(secondPage, RowIds(grid));
+        release.SetResult();
+        grid.WaitForAssertion(() => Assert.Equal(firstPage, RowIds(grid)), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
     }
 }
