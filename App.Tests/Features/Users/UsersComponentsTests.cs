@@ -4,7 +4,6 @@ using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Features.Reports;
-using AdminPortal.Tests.Grid;
 using AdminPortal.Tests.Infrastructure;
 using Bunit;
 using Bunit.TestDoubles;
@@ -21,6 +20,8 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     private TestDatabase database = null!;
     private long contoso;
     private BunitAuthorizationContext authorization = null!;
+    private Func<Task>? beforeCall;
+    private readonly ManualClock clock = new(DateTimeOffset.UtcNow);
 
     public async Task InitializeAsync()
     {
@@ -34,10 +35,11 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddMudServices();
         Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddPortalData(database.Options);
-        Services.AddSingleton(TimeProvider.System);
+        // The page's data calls wait for beforeCall (a test holds one in flight, or fails it); its timers run on clock.
+        Services.AddSingleton<TimeProvider>(clock);
         Services.AddSingleton<UserAccessService>();
         Services.AddSingleton<UserSyncNotifier>();
-        Services.AddScoped<UserService>();
+        Services.AddScoped(provider => new UserService(new HeldFactory(provider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), this), clock));
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
         Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
@@ -232,11 +234,20 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Assert.Null(bar.Action);
     }
 
-    /// <summary>The page's data calls go through <paramref name="commands"/>, and its timers run on <paramref name="clock"/>.</summary>
-    private void UseCommandsAndClock(CommandCounter commands, ManualClock clock)
+    /// <summary>The portal's factory, behind a wait: a call that opens a context is truly asynchronous, as on PostgreSQL.</summary>
+    private sealed class HeldFactory(IDbContextFactory<PortalDbContext> real, UsersComponentsTests test) : IDbContextFactory<PortalDbContext>
     {
-        Services.AddSingleton<TimeProvider>(clock);
-        Services.AddScoped(provider => new UserService(commands.Wrap(provider), clock));
+        public PortalDbContext CreateDbContext() => real.CreateDbContext();
+
+        public async Task<PortalDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
+        {
+            if (test.beforeCall is { } before)
+            {
+                await before();
+            }
+
+            return await real.CreateDbContextAsync(cancellationToken);
+        }
     }
 
     private static List<string?> RowIds(IRenderedComponent<UsersPage> grid) =>
@@ -245,8 +256,6 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     [Fact]
     public async Task Grid_ReloadForAChangeOnScreenFails_SaysSoInsteadOfKeepingTheOldRowsSilently()
     {
-        var commands = new CommandCounter();
-        UseCommandsAndClock(commands, new ManualClock(DateTimeOffset.UtcNow));
         Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
         var grid = Render<UsersPage>();
         grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
@@ -255,7 +264,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
 
         // The reload's data call ends in a cancellation nobody asked for (a timeout's shape). It used to escape the
         // reload, whose task nobody awaited, and the page went on showing its old rows without a word.
-        commands.BeforeQuery = () => throw new OperationCanceledException("The command timed out.");
+        beforeCall = () => throw new OperationCanceledException("The command timed out.");
         Services.GetRequiredService<UserSyncNotifier>().Changed([shown]);
 
         await Task.Yield();
@@ -265,9 +274,6 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     [Fact]
     public async Task Grid_PageTurnOnASlowCall_KeepsTheRowsAndRendersOnce_AndShowsTheSpinnerOnlyAfterTheDelay()
     {
-        var commands = new CommandCounter();
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        UseCommandsAndClock(commands, clock);
         Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
         var grid = Render<UsersPage>();
         grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
@@ -276,7 +282,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         // Each query waits at the database until the test lets it go, as a PostgreSQL call waits on the network.
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        commands.BeforeQuery = () =>
+        beforeCall = () =>
         {
             reached.TrySetResult();
             return release.Task;
