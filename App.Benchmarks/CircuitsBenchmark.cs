@@ -102,9 +102,15 @@ public static class CircuitsBenchmark
             Console.WriteLine($"Users grid for this tenant: \"{total}\" (25 rows a page).");
             Console.WriteLine();
 
-            Console.WriteLine($"Managed heap per open circuit (stable heap after forced full GCs with {circuits} circuits open, minus with none, / {circuits}):");
+            // ADMINPORTAL_BENCH_NO_HEAP=1: only the page turns (the heap readings take about ten minutes on a busy machine).
+            bool heaps = Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_NO_HEAP") is not "1";
+            if (heaps)
+            {
+                Console.WriteLine($"Managed heap per open circuit (stable heap after forced full GCs with {circuits} circuits open, minus with none, / {circuits}):");
+            }
+
             double baseline = 0;
-            foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") })
+            foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") }.Where(_ => heaps))
             {
                 var heap = await HeapPerCircuitAsync(http, contexts, baseUrl + path, name, server.Id);
                 double perCircuit = heap.PerCircuit;
@@ -113,7 +119,10 @@ public static class CircuitsBenchmark
                 Console.WriteLine($"  {name,-22} {perCircuit / 1024,8:N0} KB{ratio}   (heap none {heap.None / 1048576.0:F1} MB, open {heap.Open / 1048576.0:F1} MB; after closing them: {heap.LeftOver / 1024:+#,0;-#,0;0} KB per circuit still held)");
             }
 
-            Console.WriteLine($"  (each heap reading: forced full GCs 1 s apart until two in a row agree within {StableWithin:P0}; {stableReadings} readings, at most {maxReadings} for one)");
+            if (heaps)
+            {
+                Console.WriteLine($"  (each heap reading: forced full GCs 1 s apart until two in a row agree within {StableWithin:P0}; {stableReadings} readings, at most {maxReadings} for one)");
+            }
 
             Console.WriteLine();
             var idle = await IdleCpuAsync(http, contexts[0], baseUrl);

@@ -30,10 +30,18 @@ public sealed class CommandCounter : DbCommandInterceptor
         }
     }
 
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    /// <summary>Awaited before every query a context runs asynchronously: a test holds a call in flight, or fails it.</summary>
+    public Func<Task>? BeforeQuery { get; set; }
+
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
         Record(command);
-        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        if (BeforeQuery is { } before)
+        {
+            await before();
+        }
+
+        return await base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
     }
 
     public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)

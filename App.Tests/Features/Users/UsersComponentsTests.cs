@@ -3,6 +3,7 @@ using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Features.Reports;
 using AdminPortal.Tests.Infrastructure;
 using Bunit;
 using Bunit.TestDoubles;
@@ -19,6 +20,8 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     private TestDatabase database = null!;
     private long contoso;
     private BunitAuthorizationContext authorization = null!;
+    private Func<Task>? beforeCall;
+    private readonly ManualClock clock = new(DateTimeOffset.UtcNow);
 
     public async Task InitializeAsync()
     {
@@ -32,10 +35,11 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Services.AddMudServices();
         Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
         Services.AddPortalData(database.Options);
-        Services.AddSingleton(TimeProvider.System);
+        // The page's data calls wait for beforeCall (a test holds one in flight, or fails it); its timers run on clock.
+        Services.AddSingleton<TimeProvider>(clock);
         Services.AddSingleton<UserAccessService>();
         Services.AddSingleton<UserSyncNotifier>();
-        Services.AddScoped<UserService>();
+        Services.AddScoped(provider => new UserService(new HeldFactory(provider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), this), clock));
         Services.AddScoped<UserSupportService>();
         Services.AddScoped<UserBulkService>();
         Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
@@ -228,5 +232,86 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Assert.True(bar.FilterActive);
         Assert.False(bar.OnSelection);
         Assert.Null(bar.Action);
+    }
+
+    /// <summary>The portal's factory, behind a wait: a call that opens a context is truly asynchronous, as on PostgreSQL.</summary>
+    private sealed class HeldFactory(IDbContextFactory<PortalDbContext> real, UsersComponentsTests test) : IDbContextFactory<PortalDbContext>
+    {
+        public PortalDbContext CreateDbContext() => real.CreateDbContext();
+
+        public async Task<PortalDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
+        {
+            if (test.beforeCall is { } before)
+            {
+                await before();
+            }
+
+            return await real.CreateDbContextAsync(cancellationToken);
+        }
+    }
+
+    private static List<string?> RowIds(IRenderedComponent<UsersPage> grid) =>
+        grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList();
+
+    [Fact]
+    public async Task Grid_ReloadForAChangeOnScreenFails_SaysSoInsteadOfKeepingTheOldRowsSilently()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll(".mud-alert"));
+        long shown = long.Parse(grid.Find("tr[data-user-id]").GetAttribute("data-user-id")!);
+
+        // The reload's data call ends in a cancellation nobody asked for (a timeout's shape). It used to escape the
+        // reload, whose task nobody awaited, and the page went on showing its old rows without a word.
+        beforeCall = () => throw new OperationCanceledException("The command timed out.");
+        Services.GetRequiredService<UserSyncNotifier>().Changed([shown]);
+
+        await Task.Yield();
+        grid.WaitForAssertion(() => Assert.Contains("The users could not be loaded", grid.Find(".mud-alert").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Grid_PageTurnOnASlowCall_KeepsTheRowsAndRendersOnce_AndShowsTheSpinnerOnlyAfterTheDelay()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        var firstPage = RowIds(grid);
+
+        // Each query waits at the database until the test lets it go, as a PostgreSQL call waits on the network.
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        beforeCall = () =>
+        {
+            reached.TrySetResult();
+            return release.Task;
+        };
+        int renders = grid.RenderCount;
+        grid.Find("button[aria-label='Next page']").Click();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // In flight, within the delay: nothing rendered; the first page stays, without a spinner.
+        Assert.Equal(renders, grid.RenderCount);
+        Assert.Equal(firstPage, RowIds(grid));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+        release.SetResult();
+        grid.WaitForAssertion(() => Assert.Empty(RowIds(grid).Intersect(firstPage)), TimeSpan.FromSeconds(10));
+        Assert.Equal(renders + 1, grid.RenderCount);
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+
+        // Still running after the delay: the spinner says so next to the rows still shown, and goes with the new rows.
+        var secondPage = RowIds(grid);
+        reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        grid.Find("button[aria-label='First page']").Click();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
+        clock.Advance(UsersPage.LoadingIndicatorDelay);
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[aria-label=Loading]")), TimeSpan.FromSeconds(10));
+        Assert.Equal(secondPage, RowIds(grid));
+        release.SetResult();
+        grid.WaitForAssertion(() => Assert.Equal(firstPage, RowIds(grid)), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[aria-label=Loading]"));
     }
 }
