@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.AspNetCore.Components.Web;
@@ -89,13 +88,9 @@ public sealed class DebouncedSearch : IDisposable
             builder.CloseElement();
         }
 
-        builder.AddMarkupContent(24, $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""");
+        builder.AddMarkupContent(24, FilterSelect.OutlinedBorder(label));
         builder.CloseElement();
-        builder.OpenElement(25, "label");
-        builder.AddAttribute(26, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
-        builder.AddAttribute(27, "for", id);
-        builder.AddContent(28, label);
-        builder.CloseElement();
+        FilterSelect.FloatingLabel(builder, 25, id, label);
         builder.CloseElement();
         builder.CloseElement();
     };
@@ -243,18 +238,14 @@ public sealed class NumberFilterInput
             }
         }));
         builder.CloseElement();
-        builder.AddMarkupContent(22, $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""");
+        builder.AddMarkupContent(22, FilterSelect.OutlinedBorder(label));
         builder.OpenElement(23, "div");
         builder.AddAttribute(24, "class", "mud-input-numeric-spin");
         SpinButton(builder, 25, page, "Increment", IncrementIcon, () => Step(committed, 1, min, max, commit));
         SpinButton(builder, 26, page, "Decrement", DecrementIcon, () => Step(committed, -1, min, max, commit));
         builder.CloseElement();
         builder.CloseElement();
-        builder.OpenElement(27, "label");
-        builder.AddAttribute(28, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
-        builder.AddAttribute(29, "for", id);
-        builder.AddContent(30, label);
-        builder.CloseElement();
+        FilterSelect.FloatingLabel(builder, 27, id, label);
         builder.CloseElement();
         if (Error is not null)
         {
