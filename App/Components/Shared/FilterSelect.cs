@@ -35,7 +35,23 @@ public static class FilterSelect
 
     private static string ArrowAndBorder(string label) =>
         """<div class="mud-input-adornment mud-input-adornment-end" aria-hidden="true"><svg class="mud-icon-root mud-icon-default mud-svg-icon mud-icon-size-medium mud-input-adornment-icon" focusable="false" viewBox="0 0 24 24" aria-hidden="true" role="img"><path d="M0 0h24v24H0z" fill="none"/><path d="M7 10l5 5 5-5z"/></svg></div>"""
-        + $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""";
+        + OutlinedBorder(label);
+
+    /// <summary>MudBlazor's outlined border with the notch for the label, as its outlined inputs render it.</summary>
+    internal static string OutlinedBorder(string label) =>
+        $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""";
+
+    /// <summary>The floating label of a dense outlined MudBlazor input, tied to its field by <paramref name="id"/>.</summary>
+    internal static void FloatingLabel(RenderTreeBuilder builder, int sequence, string id, string label)
+    {
+        builder.OpenRegion(sequence);
+        builder.OpenElement(0, "label");
+        builder.AddAttribute(1, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
+        builder.AddAttribute(2, "for", id);
+        builder.AddContent(3, label);
+        builder.CloseElement();
+        builder.CloseRegion();
+    }
 
     /// <summary>
     /// A labelled select; <paramref name="changed"/> gets the chosen value ("" for the first, "any", choice).
@@ -67,11 +83,7 @@ public static class FilterSelect
         // MudSelect's arrow and its outlined border with the notch for the label, as MudSelect renders them.
         builder.AddMarkupContent(13, ArrowAndBorder(label));
         builder.CloseElement();
-        builder.OpenElement(14, "label");
-        builder.AddAttribute(15, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
-        builder.AddAttribute(16, "for", id);
-        builder.AddContent(17, label);
-        builder.CloseElement();
+        FloatingLabel(builder, 14, id, label);
         builder.CloseElement();
         builder.CloseElement();
     };
