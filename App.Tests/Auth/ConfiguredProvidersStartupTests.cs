@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
@@ -35,11 +36,7 @@ public class ConfiguredProvidersStartupTests
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(folder)) // Dispose runs more than once
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            TempFolder.Delete(folder);
         }
     }
 

@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,8 +41,7 @@ public class LoggingDefaultsTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 }

@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -30,8 +31,7 @@ public class StartupRefusalTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 }

@@ -56,7 +56,7 @@ public class CommandLineTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 
@@ -82,8 +82,7 @@ public class CommandLineTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 
@@ -106,8 +105,7 @@ public class CommandLineTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 
@@ -126,8 +124,7 @@ public class CommandLineTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 

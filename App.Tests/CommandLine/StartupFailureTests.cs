@@ -42,7 +42,7 @@ public class StartupFailureTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 

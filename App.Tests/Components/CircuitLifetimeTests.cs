@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using AdminPortal.App.Components;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Hosting;
@@ -28,11 +29,7 @@ public class CircuitLifetimeTests
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            TempFolder.Delete(folder);
         }
     }
 

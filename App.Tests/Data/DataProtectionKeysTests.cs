@@ -56,7 +56,7 @@ public class DataProtectionKeysTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 }

@@ -145,7 +145,6 @@ public sealed class HomeRealmPortal : WebApplicationFactory<Program>, IAsyncLife
         playwright?.Dispose();
         await Provider.DisposeAsync();
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        TempFolder.Delete(folder);
     }
 }

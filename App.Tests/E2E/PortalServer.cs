@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -115,7 +116,6 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
 
         playwright?.Dispose();
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        TempFolder.Delete(folder);
     }
 }

@@ -255,8 +255,7 @@ public sealed class ThirdPartyProviderPortal : WebApplicationFactory<Program>, I
         await RuntimeProvider.DisposeAsync();
         await base.DisposeAsync();
         backchannel.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        TempFolder.Delete(folder);
     }
 }
 

@@ -97,8 +97,7 @@ public sealed class TestDatabase : IAsyncDisposable
         await Services.DisposeAsync();
         if (sqliteFolder is not null)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(sqliteFolder, recursive: true);
+            TempFolder.Delete(sqliteFolder);
         }
 
         if (postgresDatabase is not null)

@@ -286,7 +286,7 @@ public sealed class ThirdPartyOidcProvider : IAsyncDisposable
     {
         await StopAsync();
         CaCertificate.Dispose();
-        Directory.Delete(folder, recursive: true);
+        TempFolder.Delete(folder);
     }
 
     private async Task StopAsync()

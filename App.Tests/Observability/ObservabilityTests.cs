@@ -108,8 +108,7 @@ public class ObservabilityTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 
@@ -133,8 +132,7 @@ public class ObservabilityTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 

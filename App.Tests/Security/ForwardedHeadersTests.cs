@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
@@ -47,11 +48,7 @@ public partial class ForwardedHeadersTests
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            TempFolder.Delete(folder);
         }
     }
 

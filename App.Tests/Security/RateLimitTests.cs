@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using System.Net;
 using System.Net.Sockets;
 using AdminPortal.App.Auth;
@@ -95,8 +96,7 @@ public sealed class RateLimitedPortal : WebApplicationFactory<Program>, IAsyncLi
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        TempFolder.Delete(folder);
     }
 }
 

@@ -1,3 +1,4 @@
+using AdminPortal.Tests.Infrastructure;
 using System.Net;
 using System.Net.Http.Json;
 using AdminPortal.App.Features;
@@ -33,11 +34,7 @@ public class BenchmarkEndpointsTests
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(Folder))
-            {
-                Directory.Delete(Folder, recursive: true);
-            }
+            TempFolder.Delete(Folder);
         }
     }
 

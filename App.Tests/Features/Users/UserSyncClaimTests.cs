@@ -281,7 +281,7 @@ public class UserSyncClaimTests(ITestOutputHelper output)
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.Delete(folder);
         }
     }
 
