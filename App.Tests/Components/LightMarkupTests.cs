@@ -87,14 +87,60 @@ public sealed class LightMarkupTests : BunitContext, IAsyncLifetime
         Assert.Equal(first.SyncStatus.ToString(), row.QuerySelector(".mud-chip .mud-chip-content")!.TextContent);
         Assert.Contains($"mud-chip-color-{UsersPage.SyncColor(first.SyncStatus).ToString().ToLowerInvariant()}", row.QuerySelector(".mud-chip")!.ClassName);
 
-        box.Change(true);
+        await box.CheckRowAsync(true);
 
         grid.WaitForAssertion(() => Assert.Contains("Selected (1)", grid.Markup));
         Assert.True(grid.Find($"tr[data-user-id='{first.Id}'] input[type=checkbox]").HasAttribute("checked"));
         grid.Find("input[aria-label='Select this page']").Change(true);
         grid.WaitForAssertion(() => Assert.Contains("Selected (25)", grid.Markup));
-        grid.Find($"tr[data-user-id='{first.Id}'] label").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Delete" });
+        await grid.Find($"tr[data-user-id='{first.Id}'] input[type=checkbox]").CheckRowAsync(false);
         grid.WaitForAssertion(() => Assert.Contains("Selected (24)", grid.Markup));
+        Assert.False(grid.Find($"tr[data-user-id='{first.Id}'] input[type=checkbox]").HasAttribute("checked"));
+    }
+
+    [Fact]
+    public async Task UsersGrid_RowSelect_FromATamperedBrowser_SelectsOnlyRowsOnScreen()
+    {
+        long otherTenantsUser;
+        await using (var context = await database.ContextAsync(TenantScope.System()))
+        {
+            otherTenantsUser = await context.Db.Users.Where(u => u.CustomerId != contoso).Select(u => u.Id).FirstAsync();
+        }
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        var body = grid.Find("tbody");
+
+        // What a tampered client could send instead of a row's id: another tenant's user, script, 5,000 characters, nothing.
+        foreach (string? id in new[] { otherTenantsUser.ToString(), "<script>alert(1)</script>", new string('9', 5000), "", null })
+        {
+            await body.TriggerEventAsync("onrowselect", new RowSelectEventArgs { Id = id, Checked = true });
+        }
+
+        Assert.DoesNotContain("Selected (", grid.Markup);
+        Assert.Empty(grid.FindAll("tbody input[type=checkbox][checked]"));
+        // The first real one counts.
+        string onScreen = grid.Find("tr[data-user-id]").GetAttribute("data-user-id")!;
+        await body.TriggerEventAsync("onrowselect", new RowSelectEventArgs { Id = onScreen, Checked = true });
+        grid.WaitForAssertion(() => Assert.Contains("Selected (1)", grid.Markup));
+        Assert.Single(grid.FindAll("tbody input[type=checkbox][checked]"));
+    }
+
+    [Fact]
+    public async Task UsersGrid_InsideAReadOnlyViewAs_ARowSelectChangesNothing()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var frame = Render<CascadingValue<bool>>(parameters => parameters
+            .Add(c => c.Name, "ParentDisabled")
+            .Add(c => c.Value, true)
+            .AddChildContent<UsersPage>());
+        frame.WaitForAssertion(() => Assert.Equal(25, frame.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
+        string onScreen = frame.Find("tr[data-user-id]").GetAttribute("data-user-id")!;
+
+        await frame.Find("tbody").TriggerEventAsync("onrowselect", new RowSelectEventArgs { Id = onScreen, Checked = true });
+
+        Assert.Empty(frame.FindAll("tbody input[type=checkbox][checked]"));
     }
 
     [Fact]

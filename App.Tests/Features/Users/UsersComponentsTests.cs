@@ -203,14 +203,14 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Grid_BulkBar_HiddenUntilASelection_ThenScopedToItWithNoActionChosen()
+    public async Task Grid_BulkBar_HiddenUntilASelection_ThenScopedToItWithNoActionChosen()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
         var grid = Render<UsersPage>();
         grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-user-id]")), TimeSpan.FromSeconds(10));
 
         Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
-        grid.Find("tr[data-user-id] input[type=checkbox]").Change(true);
+        await grid.Find("tr[data-user-id] input[type=checkbox]").CheckRowAsync(true);
 
         grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
         var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<BulkAction>>().Instance;

@@ -1,0 +1,75 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AdminPortal.Tests.E2E;
+
+/// <summary>
+/// The users grid's row checkboxes are markup with one handler on the table body (RowSelect,
+/// wwwroot/AdminPortal.lib.module.js): in Chromium they must still select by mouse and by keyboard (Space, Enter,
+/// Delete, as MudCheckBox did) and keep the focus on the box while its row is drawn again.
+/// </summary>
+public class UsersRowSelectBrowserTests(PortalServer server) : IClassFixture<PortalServer>
+{
+    [Fact]
+    public async Task RowCheckboxes_SelectByMouseAndKeyboard_AndKeepTheFocus()
+    {
+        using (var warmUp = new HttpClient { Timeout = TimeSpan.FromMinutes(2) })
+        {
+            await warmUp.GetAsync(server.BaseUrl + "/signin");
+        }
+
+        var page = await server.SignInAsync("Customer admin · Contoso", width: 1440, height: 900);
+        await page.GotoAsync(server.BaseUrl + "/users?sort=Name");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("tr[data-user-id]")).ToHaveCountAsync(25);
+        var rows = page.Locator("tr[data-user-id]");
+        var first = rows.Nth(0).Locator("input[type=checkbox]");
+        var second = rows.Nth(1).Locator("input[type=checkbox]");
+        var bar = page.GetByTestId("bulk-bar");
+
+        // The mouse.
+        await first.ClickAsync();
+        await Expect(bar).ToContainTextAsync("Selected (1)");
+        await Expect(first).ToBeCheckedAsync();
+        await Expect(rows.Nth(0).Locator(".mud-checkbox-true")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath("users-row-select.png") });
+
+        // Space on the focused box, and the focus is still on that row's box after the row is drawn again.
+        await second.FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Expect(bar).ToContainTextAsync("Selected (2)");
+        await Expect(second).ToBeCheckedAsync();
+        await Expect(second).ToBeFocusedAsync();
+
+        // Enter checks only (a checked box stays checked), Delete unchecks.
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForTimeoutAsync(300);
+        await Expect(second).ToBeCheckedAsync();
+        await Expect(bar).ToContainTextAsync("Selected (2)");
+        await page.Keyboard.PressAsync("Delete");
+        await Expect(bar).ToContainTextAsync("Selected (1)");
+        await Expect(second).Not.ToBeCheckedAsync();
+        await Expect(second).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(bar).ToContainTextAsync("Selected (2)");
+        await Expect(second).ToBeFocusedAsync();
+
+        // Tab moves on to the next row's box, which Space selects.
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        var third = rows.Nth(2).Locator("input[type=checkbox]");
+        await Expect(third).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Expect(bar).ToContainTextAsync("Selected (3)");
+
+        // The page's own box selects the rest and the rows show it; the selection survives a page turn and back.
+        await page.GetByLabel("Select this page").ClickAsync();
+        await Expect(bar).ToContainTextAsync("Selected (25)");
+        await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(25);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
+        await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(0);
+        await page.GoBackAsync();
+        await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(25);
+        await Expect(bar).ToContainTextAsync("Selected (25)");
+    }
+}
