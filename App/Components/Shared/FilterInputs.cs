@@ -43,10 +43,12 @@ public sealed class DebouncedSearch : IDisposable
     /// The search box. <paramref name="commit"/> gets the text (null when cleared) 300 ms after the last keystroke, or
     /// at once on Enter, on leaving the field and on the clear button; <paramref name="invoke"/> is the page's
     /// InvokeAsync, since the debounce ends off the renderer's thread. <paramref name="page"/> re-renders after a
-    /// clear, so that the box empties even when the committed value did not change.
+    /// clear, so that the box empties even when the committed value did not change. <paramref name="fail"/> is the
+    /// page's DispatchExceptionAsync: nobody awaits the debounce, so a failing commit goes to the error boundary
+    /// instead of vanishing with the discarded task.
     /// </summary>
     public RenderFragment Render(IHandleEvent page, string id, string label, string? committed, int maxLength, string style,
-        Action<string?> commit, Func<Func<Task>, Task> invoke) => builder =>
+        Action<string?> commit, Func<Func<Task>, Task> invoke, Func<Exception, Task> fail) => builder =>
     {
         string? shown = Typed ?? committed;
         builder.OpenElement(0, "div");
@@ -65,7 +67,7 @@ public sealed class DebouncedSearch : IDisposable
         builder.AddAttribute(12, "inputmode", "text");
         builder.AddAttribute(13, "maxlength", maxLength);
         builder.AddAttribute(14, "value", shown);
-        builder.AddAttribute(15, "oninput", EventCallback.Factory.Create<ChangeEventArgs>(this, e => Typing(Cut(e.Value as string, maxLength), commit, invoke)));
+        builder.AddAttribute(15, "oninput", EventCallback.Factory.Create<ChangeEventArgs>(this, e => Typing(Cut(e.Value as string, maxLength), commit, invoke, fail)));
         // Enter or leaving the field commits at once, as MudTextField's debounce did on blur.
         builder.AddAttribute(16, "onchange", EventCallback.Factory.Create<ChangeEventArgs>(this, e => Now(Cut(e.Value as string, maxLength), committed, commit)));
         builder.CloseElement();
@@ -90,7 +92,9 @@ public sealed class DebouncedSearch : IDisposable
 
         builder.AddMarkupContent(24, FilterSelect.OutlinedBorder(label));
         builder.CloseElement();
-        FilterSelect.FloatingLabel(builder, 25, id, label);
+        builder.OpenRegion(25);
+        FilterSelect.FloatingLabel(builder, id, label);
+        builder.CloseRegion();
         builder.CloseElement();
         builder.CloseElement();
     };
@@ -98,16 +102,16 @@ public sealed class DebouncedSearch : IDisposable
     // maxlength is the browser's; a tampered client can send more, and the URL parser would reset it with a notice.
     private static string Cut(string? text, int maxLength) => text is null ? "" : text.Length > maxLength ? text[..maxLength] : text;
 
-    private void Typing(string text, Action<string?> commit, Func<Func<Task>, Task> invoke)
+    private void Typing(string text, Action<string?> commit, Func<Func<Task>, Task> invoke, Func<Exception, Task> fail)
     {
         waiting?.Cancel();
         waiting?.Dispose();
         var mine = waiting = new CancellationTokenSource();
         Typed = text;
-        _ = CommitLaterAsync(text, mine.Token, commit, invoke);
+        _ = CommitLaterAsync(text, mine.Token, commit, invoke, fail);
     }
 
-    private async Task CommitLaterAsync(string text, CancellationToken token, Action<string?> commit, Func<Func<Task>, Task> invoke)
+    private async Task CommitLaterAsync(string text, CancellationToken token, Action<string?> commit, Func<Func<Task>, Task> invoke, Func<Exception, Task> fail)
     {
         try
         {
@@ -131,6 +135,10 @@ public sealed class DebouncedSearch : IDisposable
         catch (ObjectDisposedException)
         {
             // The circuit ended while waiting.
+        }
+        catch (Exception exception)
+        {
+            await fail(exception);
         }
     }
 
@@ -241,11 +249,17 @@ public sealed class NumberFilterInput
         builder.AddMarkupContent(22, FilterSelect.OutlinedBorder(label));
         builder.OpenElement(23, "div");
         builder.AddAttribute(24, "class", "mud-input-numeric-spin");
-        SpinButton(builder, 25, page, "Increment", IncrementIcon, () => Step(committed, 1, min, max, commit));
-        SpinButton(builder, 26, page, "Decrement", DecrementIcon, () => Step(committed, -1, min, max, commit));
+        builder.OpenRegion(25);
+        SpinButton(builder, page, "Increment", IncrementIcon, () => Step(committed, 1, min, max, commit));
+        builder.CloseRegion();
+        builder.OpenRegion(26);
+        SpinButton(builder, page, "Decrement", DecrementIcon, () => Step(committed, -1, min, max, commit));
+        builder.CloseRegion();
         builder.CloseElement();
         builder.CloseElement();
-        FilterSelect.FloatingLabel(builder, 27, id, label);
+        builder.OpenRegion(27);
+        FilterSelect.FloatingLabel(builder, id, label);
+        builder.CloseRegion();
         builder.CloseElement();
         if (Error is not null)
         {
@@ -261,9 +275,9 @@ public sealed class NumberFilterInput
         builder.CloseElement();
     };
 
-    private static void SpinButton(RenderTreeBuilder builder, int sequence, IHandleEvent page, string name, string icon, Action step)
+    /// <summary>One spinner button; the caller opens a region around it (its sequence numbers start at 0).</summary>
+    private static void SpinButton(RenderTreeBuilder builder, IHandleEvent page, string name, string icon, Action step)
     {
-        builder.OpenRegion(sequence);
         builder.OpenElement(0, "button");
         builder.AddAttribute(1, "type", "button");
         builder.AddAttribute(2, "class", "mud-button-root mud-button mud-button-text mud-button-text-default mud-button-text-size-medium mud-ripple");
@@ -275,7 +289,6 @@ public sealed class NumberFilterInput
         builder.AddEventPreventDefaultAttribute(6, "onmousedown", true);
         builder.AddMarkupContent(7, icon);
         builder.CloseElement();
-        builder.CloseRegion();
     }
 
     private void Changed(string? text, int? committed, int min, int max, Action<int?> commit)

@@ -41,16 +41,17 @@ public static class FilterSelect
     internal static string OutlinedBorder(string label) =>
         $"""<fieldset class="mud-input-outlined-border" aria-hidden="true"><legend>{WebUtility.HtmlEncode(label)}</legend></fieldset>""";
 
-    /// <summary>The floating label of a dense outlined MudBlazor input, tied to its field by <paramref name="id"/>.</summary>
-    internal static void FloatingLabel(RenderTreeBuilder builder, int sequence, string id, string label)
+    /// <summary>
+    /// The floating label of a dense outlined MudBlazor input, tied to its field by <paramref name="id"/>. The caller
+    /// opens a region around it: its sequence numbers start at 0 (a sequence passed in is what ASP0006 warns about).
+    /// </summary>
+    internal static void FloatingLabel(RenderTreeBuilder builder, string id, string label)
     {
-        builder.OpenRegion(sequence);
         builder.OpenElement(0, "label");
         builder.AddAttribute(1, "class", "mud-input-label mud-input-label-animated mud-input-label-outlined mud-input-label-margin-dense mud-input-label-inputcontrol");
         builder.AddAttribute(2, "for", id);
         builder.AddContent(3, label);
         builder.CloseElement();
-        builder.CloseRegion();
     }
 
     /// <summary>
@@ -83,7 +84,9 @@ public static class FilterSelect
         // MudSelect's arrow and its outlined border with the notch for the label, as MudSelect renders them.
         builder.AddMarkupContent(13, ArrowAndBorder(label));
         builder.CloseElement();
-        FloatingLabel(builder, 14, id, label);
+        builder.OpenRegion(14);
+        FloatingLabel(builder, id, label);
+        builder.CloseRegion();
         builder.CloseElement();
         builder.CloseElement();
     };
