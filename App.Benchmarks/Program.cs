@@ -53,12 +53,14 @@ try
 
     if (benchmark == "users")
     {
-        // The A/B for automatic preparation, in the same run on the same data: the portal's services once more, with
-        // the connection string saying Max Auto Prepare=0 (which the portal's data setup respects).
-        var unpreparedOptions = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = options.ConnectionString + ";Max Auto Prepare=0" };
+        // An A/B in the same run on the same data: the portal's services once more, with the connection string saying
+        // one more setting (which the portal's data setup respects): by default Max Auto Prepare=0, automatic
+        // preparation off; ADMINPORTAL_BENCH_USERS_AB names another, e.g. "No Reset On Close=false".
+        string ab = Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_USERS_AB") is { Length: > 0 } setting ? setting : "Max Auto Prepare=0";
+        var unpreparedOptions = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = options.ConnectionString + ";" + ab };
         await using var unprepared = new ServiceCollection().AddLogging().AddPortalData(unpreparedOptions).AddSingleton(TimeProvider.System)
             .AddScoped<AdminPortal.App.Features.Users.UserService>().BuildServiceProvider();
-        await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users, unprepared);
+        await UsersGridBenchmark.RunAsync(services, options.ConnectionString!, contoso, users, unprepared, ab);
         return;
     }
 

@@ -21,9 +21,9 @@ public static class UsersGridBenchmark
     /// <summary>Rounds of the interleaved table (each column once a round): more than <see cref="Measure.Rounds"/>, as they are cheap.</summary>
     private const int InterleavedRounds = 21;
 
-    /// <param name="unprepared">The same portal services with Npgsql's automatic preparation off (<c>Max Auto
-    /// Prepare=0</c>), timed in the same run for the A/B; null to skip.</param>
-    public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users, IServiceProvider? unprepared = null)
+    /// <param name="unprepared">The same portal services with one more connection-string setting,
+    /// <paramref name="setting"/> (by default <c>Max Auto Prepare=0</c>, preparation off), timed in the same run for the A/B; null to skip.</param>
+    public static async Task RunAsync(IServiceProvider services, string connectionString, long customerId, int users, IServiceProvider? unprepared = null, string setting = "Max Auto Prepare=0")
     {
         await using (var scope = services.CreateAsyncScope())
         {
@@ -92,7 +92,7 @@ public static class UsersGridBenchmark
 
         if (withoutPreparation.Count > 0)
         {
-            Console.WriteLine("The same calls with Npgsql's automatic preparation off (Max Auto Prepare=0; timed in the same rounds as the rows above):");
+            Console.WriteLine($"The same calls with \"{setting}\" added to the connection string (timed in the same rounds as the rows above):");
             Console.WriteLine($"  {"depth",-8} {"portal call",12} {"= page",10} {"+ count",10} {"call/raw (page+count)",22}");
             for (int i = 0; i < parts.Count; i++)
             {

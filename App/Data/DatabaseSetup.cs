@@ -130,6 +130,11 @@ public static class DatabaseSetup
             npgsql.AutoPrepareMinUsages = DefaultAutoPrepareMinUsages;
         }
 
+        if (!Says("NoResetOnClose"))
+        {
+            npgsql.NoResetOnClose = true;
+        }
+
         return npgsql.ConnectionString;
     }
 
