@@ -62,7 +62,7 @@ app.MapBenchmarkEndpoints(); // only with Diagnostics:BenchmarkEndpoints=true, i
 app.MapSignInEndpoints();
 app.MapUserExport();
 app.MapAuditExport();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(app.Services.GetRequiredService<CircuitLifetime>().ApplyTo);
 app.Lifetime.ApplicationStarted.Register(StartupFailure.MarkStarted); // a known failure from here on "stopped" the portal
 await app.RunAsync();
 return 0;

@@ -67,6 +67,7 @@ public static class CircuitsBenchmark
         if (Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_PERF") is { Length: > 0 })
         {
             settings["DOTNET_PerfMapEnabled"] = "1";
+            settings["DOTNET_EnableWriteXorExecute"] = "0"; // else JIT-compiled code runs from a double mapping the map does not name
         }
 
         using var server = Start(dll, root, settings);

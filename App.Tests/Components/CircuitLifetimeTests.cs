@@ -3,6 +3,7 @@ using AdminPortal.App.Components;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -69,6 +70,7 @@ public class CircuitLifetimeTests
     [InlineData("MaxDisconnectedRetained", "-1", "Circuits:MaxDisconnectedRetained is -1")]
     [InlineData("MaxDisconnectedRetained", "99999999999", "Circuits:MaxDisconnectedRetained: \"99999999999\" is not a valid whole number")]
     [InlineData("JSInteropTimeout", "00:00:00", "Circuits:JSInteropTimeout is 00:00:00")]
+    [InlineData("WebSocketCompression", "maybe<script>", "Circuits:WebSocketCompression: \"maybe<script>\" is not a valid true or false")]
     public void Start_InvalidCircuitsValue_RefusesWithTheSettingsName(string key, string value, string message)
     {
         using var portal = new Portal(new() { [$"Circuits:{key}"] = value });
@@ -76,5 +78,25 @@ public class CircuitLifetimeTests
         var error = Assert.ThrowsAny<Exception>(() => portal.Services);
 
         Assert.Contains(message, error.ToString());
+    }
+
+    [Theory]
+    [InlineData(null, false)] // the framework's default: compressed
+    [InlineData("true", false)]
+    [InlineData("false", true)]
+    [InlineData("False", true)]
+    public void WebSocketCompression_Setting_ReachesTheEndpointOptions(string? value, bool disabled)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (value is not null)
+        {
+            settings["Circuits:WebSocketCompression"] = value;
+        }
+
+        var lifetime = CircuitLifetime.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var options = new ServerComponentsEndpointOptions();
+        lifetime.ApplyTo(options);
+
+        Assert.Equal(disabled, options.DisableWebSocketCompression);
     }
 }

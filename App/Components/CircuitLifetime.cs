@@ -7,7 +7,7 @@ namespace AdminPortal.App.Components;
 /// <c>Circuits</c> section. Checked when the portal starts: a typo here should stop the deployment, not silently keep
 /// every disconnected circuit for a day.
 /// </summary>
-public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisconnectedRetained, TimeSpan JSInteropTimeout)
+public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisconnectedRetained, TimeSpan JSInteropTimeout, bool WebSocketCompression = true)
 {
     public const string Section = "Circuits";
 
@@ -38,7 +38,8 @@ public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisc
         var lifetime = new CircuitLifetime(
             Read(section, nameof(DisconnectedRetention), DefaultDisconnectedRetention),
             Read(section, nameof(MaxDisconnectedRetained), DefaultMaxDisconnectedRetained),
-            Read(section, nameof(JSInteropTimeout), DefaultJSInteropTimeout));
+            Read(section, nameof(JSInteropTimeout), DefaultJSInteropTimeout),
+            Read(section, nameof(WebSocketCompression), true));
         if (lifetime.DisconnectedRetention < TimeSpan.Zero || lifetime.DisconnectedRetention > TimeSpan.FromHours(1))
         {
             throw Invalid(nameof(DisconnectedRetention), lifetime.DisconnectedRetention, "between 00:00:00 and 01:00:00 (every disconnected circuit holds its memory that long)");
@@ -57,6 +58,13 @@ public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisc
         return lifetime;
     }
 
+    /// <summary>
+    /// Whether circuits' WebSocket messages are deflated (the framework's default, and this one): a full users page is
+    /// about 40 KB of render batch before compression. Off (<c>Circuits:WebSocketCompression=false</c>) saves the server
+    /// the deflate of every batch, for a portal whose admins sit on a fast network; see docs/performance.md.
+    /// </summary>
+    public void ApplyTo(ServerComponentsEndpointOptions options) => options.DisableWebSocketCompression = !WebSocketCompression;
+
     private static T Read<T>(IConfigurationSection section, string key, T fallback)
     {
         try
@@ -65,7 +73,8 @@ public sealed record CircuitLifetime(TimeSpan DisconnectedRetention, int MaxDisc
         }
         catch (InvalidOperationException exception)
         {
-            throw new CommandLine.StartupRefusedException($"{Section}:{key}: \"{section[key]}\" is not a valid {(typeof(T) == typeof(int) ? "whole number" : "time span like 00:03:00")}.", exception);
+            string kind = typeof(T) == typeof(int) ? "whole number" : typeof(T) == typeof(bool) ? "true or false" : "time span like 00:03:00";
+            throw new CommandLine.StartupRefusedException($"{Section}:{key}: \"{section[key]}\" is not a valid {kind}.", exception);
         }
     }
 
