@@ -90,14 +90,14 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Grid_TrashTabWithASelection_OffersOnlyRestoreAndPreselectsNothing()
+    public async Task Grid_TrashTabWithASelection_OffersOnlyRestoreAndPreselectsNothing()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/posts?tab=Trash");
         var grid = Render<PostsPage>();
         grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-post-id]")), TimeSpan.FromSeconds(10));
         Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
 
-        grid.Find("tr[data-post-id] input[type=checkbox]").Change(true);
+        await grid.Find("tr[data-post-id] input[type=checkbox]").CheckRowAsync(true);
 
         grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
         var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<PostBulkAction>>().Instance;

@@ -16,7 +16,7 @@ namespace AdminPortal.Tests.Features.Posts;
 /// What a posts-grid circuit keeps for its whole life: the page's two render-tree builders, each the next power of two
 /// above the frames the page renders (docs/performance.md, "Tenth round"), so a row is one markup frame.
 /// </summary>
-public sealed class PostsPageWeightTests : BunitContext, IAsyncLifetime
+public sealed class PostsPageWeightTests(Xunit.Abstractions.ITestOutputHelper output) : BunitContext, IAsyncLifetime
 {
     private TestDatabase database = null!;
 
@@ -84,6 +84,7 @@ public sealed class PostsPageWeightTests : BunitContext, IAsyncLifetime
         var frames = RenderedFrames.Of(Renderer, grid.ComponentId);
         var table = RenderedFrames.Holding(Renderer, grid, "tbody");
         int rows = RenderedFrames.ElementSubtree(table.Frames, "tbody");
+        output.WriteLine($"{address}: the page {frames.Count} frames, its {table.Component} {table.Frames.Count}, the rows {rows}");
         Assert.True(frames.Count < MaxFrames && table.Frames.Count < MaxTableFrames && rows <= 25 * 3 + 2,
             $"the posts page renders {frames.Count} frames (under {MaxFrames}?), its {table.Component} {table.Frames.Count} (under {MaxTableFrames}?), the rows {rows}");
     }
