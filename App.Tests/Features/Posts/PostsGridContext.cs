@@ -24,7 +24,7 @@ public abstract class PostsGridContext : BunitContext, IAsyncLifetime
         await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
             Contoso = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
-            await SeedAsync(context.Db);
+            await PrepareAsync(context.Db);
         }
 
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -45,8 +45,8 @@ public abstract class PostsGridContext : BunitContext, IAsyncLifetime
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", true));
     }
 
-    /// <summary>More rows than the seed's, added in the platform's scope.</summary>
-    protected virtual Task SeedAsync(PortalDbContext db) => Task.CompletedTask;
+    /// <summary>Rows a test class adds to the seed's, or reads from it, in the platform's scope.</summary>
+    protected virtual Task PrepareAsync(PortalDbContext db) => Task.CompletedTask;
 
     /// <summary>Services a test class adds or replaces.</summary>
     protected virtual void AddServices()

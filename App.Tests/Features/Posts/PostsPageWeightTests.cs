@@ -15,7 +15,7 @@ namespace AdminPortal.Tests.Features.Posts;
 public sealed class PostsPageWeightTests(Xunit.Abstractions.ITestOutputHelper output) : PostsGridContext
 {
     // The seed has fewer than a page of each: a full page of drafts and of published posts, with an author.
-    protected override async Task SeedAsync(PortalDbContext db)
+    protected override async Task PrepareAsync(PortalDbContext db)
     {
         long site = await db.Sites.Where(s => s.CustomerId == Contoso).OrderBy(s => s.Id).Select(s => s.Id).FirstAsync();
         long author = await db.Users.Where(u => u.CustomerId == Contoso).OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();

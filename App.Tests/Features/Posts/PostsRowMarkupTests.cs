@@ -116,10 +116,7 @@ public sealed class PostsRowMarkupTests : PostsGridContext
     public async Task Grid_InsideAReadOnlyViewAs_BoxesAreDisabled_AndARowSelectChangesNothing()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/posts");
-        var frame = Render<CascadingValue<bool>>(parameters => parameters
-            .Add(c => c.Name, "ParentDisabled")
-            .Add(c => c.Value, true)
-            .AddChildContent<PostsPage>());
+        var frame = this.RenderReadOnly<PostsPage>();
         frame.WaitForAssertion(() => Assert.NotEmpty(frame.FindAll("tr[data-post-id]")), TimeSpan.FromSeconds(10));
         int rows = frame.FindAll("tr[data-post-id]").Count;
         var boxes = frame.FindAll("table input[type=checkbox]");
