@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
+#pragma warning disable BL0006 // the render tree's frames, read by RenderedFrames
+
 namespace AdminPortal.Tests.Features.Posts;
 
 /// <summary>

@@ -11,6 +11,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
+#pragma warning disable BL0006 // the render tree's frames, read by RenderedFrames
+
 namespace AdminPortal.Tests.Features.Users;
 
 /// <summary>
