@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Posts;
 using AdminPortal.App.Tenancy;
@@ -8,54 +6,19 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace AdminPortal.Tests.Features.Posts;
 
 /// <summary>The posts grid and the editor, with real MudBlazor components over a seeded SQLite database.</summary>
-public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
+public sealed class PostsComponentsTests : PostsGridContext
 {
-    private TestDatabase database = null!;
-    private long contoso;
-
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
-        await using (var context = await database.ContextAsync(TenantScope.System()))
-        {
-            contoso = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
-        }
-
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
-        Services.AddPortalData(database.Options);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddScoped<PostQueries>();
-        Services.AddScoped<PostLifecycleService>();
-        Services.AddScoped<PostBulkService>();
-        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
-        Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
-        var authorization = AddAuthorization();
-        authorization.SetAuthorized("Customer admin");
-        authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.CustomerAdmin), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
-        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.CustomerAdmin)).Select(p => p.Key).ToArray());
-        SetRendererInfo(new RendererInfo("Server", true));
-    }
-
-    public new async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
     [Fact]
     public async Task Grid_TrashTab_ShowsTheTenantsTrashedPostsWithCountsOnEveryTab()
     {
         int trashed;
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
-            trashed = await context.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.Site!.CustomerId == contoso && p.DeletedAt != null);
+            trashed = await context.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync(p => p.Site!.CustomerId == Contoso && p.DeletedAt != null);
         }
 
         Services.GetRequiredService<NavigationManager>().NavigateTo("/posts?tab=Trash");
@@ -71,9 +34,9 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
     public async Task Editor_DraftEdited_AutosavesAndSaysSo()
     {
         long id;
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
-            id = await context.Db.Posts.Where(p => p.Site!.CustomerId == contoso && p.Status == PostStatus.Draft).Select(p => p.Id).FirstAsync();
+            id = await context.Db.Posts.Where(p => p.Site!.CustomerId == Contoso && p.Status == PostStatus.Draft).Select(p => p.Id).FirstAsync();
         }
 
         var editor = Render<PostEditorPage>(parameters => parameters.Add(p => p.Id, id.ToString()));
@@ -85,19 +48,19 @@ public sealed class PostsComponentsTests : BunitContext, IAsyncLifetime
         Assert.DoesNotContain("<script", editor.Find("[data-testid=preview]").InnerHtml);
 
         editor.WaitForAssertion(() => Assert.StartsWith("All changes saved · autosaved at", editor.Find("[data-testid=save-state]").TextContent.Trim()), TimeSpan.FromSeconds(10));
-        await using var check = await database.ContextAsync(TenantScope.System());
+        await using var check = await Database.ContextAsync(TenantScope.System());
         Assert.StartsWith("# Autosaved", await check.Db.Posts.Where(p => p.Id == id).Select(p => p.Content).SingleAsync());
     }
 
     [Fact]
-    public void Grid_TrashTabWithASelection_OffersOnlyRestoreAndPreselectsNothing()
+    public async Task Grid_TrashTabWithASelection_OffersOnlyRestoreAndPreselectsNothing()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/posts?tab=Trash");
         var grid = Render<PostsPage>();
         grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-post-id]")), TimeSpan.FromSeconds(10));
         Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
 
-        grid.Find("tr[data-post-id] input[type=checkbox]").Change(true);
+        await grid.Find("tr[data-post-id] input[type=checkbox]").CheckRowAsync(true);
 
         grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
         var bar = grid.FindComponent<AdminPortal.App.Grid.BulkBar<PostBulkAction>>().Instance;

@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using AdminPortal.App.Auth;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Posts;
 using AdminPortal.App.Tenancy;
@@ -8,58 +6,26 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace AdminPortal.Tests.Features.Posts;
 
 /// <summary>The posts grid follows the change feed: a change elsewhere shows without a reload, a foreign tenant's shows nothing.</summary>
-public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
+public sealed class PostsLiveTests : PostsGridContext
 {
     private const string Hostile = "<img src=x onerror=alert(1)> Fabrikam secret plan";
-    private TestDatabase database = null!;
-    private long contoso;
     private long fabrikam;
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateMigratedAsync(DatabaseProvider.Sqlite, seed: true);
-        await using (var context = await database.ContextAsync(TenantScope.System()))
-        {
-            contoso = await context.Db.Customers.Where(c => c.Slug == "contoso").Select(c => c.Id).SingleAsync();
-            fabrikam = await context.Db.Posts.Where(p => p.Site!.CustomerId != contoso && p.Status == PostStatus.Draft).Select(p => p.Site!.CustomerId).FirstAsync();
-        }
-
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddScoped<AdminPortal.App.Components.Shared.UserActions>();
-        Services.AddPortalData(database.Options);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddScoped<PostQueries>();
-        Services.AddScoped<PostLifecycleService>();
-        Services.AddScoped<PostBulkService>();
-        Services.AddScoped<AdminPortal.App.Features.Jobs.JobService>();
-        Services.AddScoped<AdminPortal.App.Features.ViewAs.ViewAsService>();
-        var authorization = AddAuthorization();
-        authorization.SetAuthorized("Customer admin");
-        authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.CustomerAdmin), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
-        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.CustomerAdmin)).Select(p => p.Key).ToArray());
-        SetRendererInfo(new RendererInfo("Server", true));
-    }
-
-    public new async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await database.DisposeAsync();
-    }
+    protected override async Task PrepareAsync(PortalDbContext db) =>
+        fabrikam = await db.Posts.Where(p => p.Site!.CustomerId != Contoso && p.Status == PostStatus.Draft).Select(p => p.Site!.CustomerId).FirstAsync();
 
     [Fact]
     public async Task Grid_PostPublishedElsewhere_LeavesTheDraftsTabWithoutAReload()
     {
         long id;
         string title;
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
-            (id, title) = await context.Db.Posts.Where(p => p.Site!.CustomerId == contoso && p.Status == PostStatus.Draft).OrderByDescending(p => p.UpdatedAt)
+            (id, title) = await context.Db.Posts.Where(p => p.Site!.CustomerId == Contoso && p.Status == PostStatus.Draft).OrderByDescending(p => p.UpdatedAt)
                 .Select(p => new ValueTuple<long, string>(p.Id, p.Title)).FirstAsync();
         }
 
@@ -68,7 +34,7 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
         string draftsTab = grid.Find("[data-tab=Drafts]").TextContent;
 
         // Another instance publishes it: its save lands in the database and its notice arrives on the feed.
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
             (await context.Db.Posts.SingleAsync(p => p.Id == id)).Status = PostStatus.Published;
             await context.Db.SaveChangesAsync();
@@ -85,7 +51,7 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
     public async Task Grid_NoticeAboutAnotherTenantsPost_ChangesNothingVisible()
     {
         long foreign;
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
             var post = await context.Db.Posts.FirstAsync(p => p.Site!.CustomerId == fabrikam && p.Status == PostStatus.Draft);
             foreign = post.Id;
@@ -94,7 +60,7 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
             await context.Db.SaveChangesAsync();
         }
 
-        var grid = Render<PostsPage>(); // Drafts of contoso
+        var grid = Render<PostsPage>(); // Drafts of Contoso
         grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-post-id]")), TimeSpan.FromSeconds(10));
         string before = grid.Find("main, table").TextContent;
         string tabsBefore = string.Join("|", grid.FindAll("[data-tab]").Select(t => t.TextContent));
@@ -121,9 +87,9 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
     public async Task Editor_PostPublishedElsewhereWhileTyping_SaysSoAndKeepsTheTypedText()
     {
         long id;
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
-            id = await context.Db.Posts.Where(p => p.Site!.CustomerId == contoso && p.Status == PostStatus.Draft).Select(p => p.Id).FirstAsync();
+            id = await context.Db.Posts.Where(p => p.Site!.CustomerId == Contoso && p.Status == PostStatus.Draft).Select(p => p.Id).FirstAsync();
         }
 
         var editor = Render<PostEditorPage>(parameters => parameters.Add(p => p.Id, id.ToString()));
@@ -132,7 +98,7 @@ public sealed class PostsLiveTests : BunitContext, IAsyncLifetime
         editor.WaitForAssertion(() => Assert.StartsWith("All changes saved", editor.Find("[data-testid=save-state]").TextContent.Trim()), TimeSpan.FromSeconds(10));
 
         // Another instance publishes it: its own context, then its notice on the feed.
-        await using (var context = await database.ContextAsync(TenantScope.System()))
+        await using (var context = await Database.ContextAsync(TenantScope.System()))
         {
             (await context.Db.Posts.SingleAsync(p => p.Id == id)).Status = PostStatus.Published;
             await context.Db.SaveChangesAsync();

@@ -144,13 +144,21 @@ public static class GridCells
         }
     }
 
-    /// <summary>What <see cref="Link"/> renders, in a cell, kept on one line with the full text in its title.</summary>
-    public static void AppendLink(StringBuilder html, string href, string? text)
+    /// <summary>
+    /// What <see cref="Link"/> renders, in a cell; a <paramref name="clip"/>ped one is kept on one line with the full
+    /// text in its title.
+    /// </summary>
+    public static void AppendLink(StringBuilder html, string href, string? text, bool clip = true)
     {
         string encoded = WebUtility.HtmlEncode(text ?? "");
         OpenCell(html, null);
-        html.Append("<a href=\"").Append(WebUtility.HtmlEncode(href)).Append("\" class=\"mud-typography mud-link mud-primary-text mud-link-underline-hover grid-clip\" title=\"")
-            .Append(encoded).Append("\">").Append(encoded).Append("</a></td>");
+        html.Append("<a href=\"").Append(WebUtility.HtmlEncode(href)).Append("\" class=\"mud-typography mud-link mud-primary-text mud-link-underline-hover");
+        if (clip)
+        {
+            html.Append(" grid-clip\" title=\"").Append(encoded);
+        }
+
+        html.Append("\">").Append(encoded).Append("</a></td>");
     }
 
     /// <summary>What <see cref="Chip"/> renders, in a cell.</summary>

@@ -14,6 +14,14 @@ public sealed class RowSelectEventArgs : EventArgs
     public string? Id { get; set; }
 
     public bool Checked { get; set; }
+
+    /// <summary>
+    /// The row this change is about, if the page may take it: the id of a row it has on screen (not another tenant's
+    /// row, not a made-up or oversized id), and nothing at all in a read-only view-as (<paramref name="readOnly"/>, the
+    /// page's ParentDisabled); null otherwise.
+    /// </summary>
+    public string? AcceptedId<TRow>(IEnumerable<TRow>? rowsOnScreen, Func<TRow, string> rowId, bool readOnly) =>
+        !readOnly && Id is { } id && rowsOnScreen?.Any(row => rowId(row) == id) == true ? id : null;
 }
 
 /// <summary>Declares <c>@onrowselect</c> to Razor.</summary>
