@@ -433,7 +433,7 @@ public static class CircuitsBenchmark
         string? first = await page.Locator("[data-user-id]").First.GetAttributeAsync("data-user-id");
         var watch = Stopwatch.StartNew();
         // A generous timeout: on a shared 2-core machine a click can wait long for its turn.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync(new LocatorClickOptions { Timeout = 120_000 });
+        await page.Locator("[aria-label=\"Next page\"]").ClickAsync(new LocatorClickOptions { Timeout = 120_000 });
         await page.WaitForFunctionAsync(
             "first => { const row = document.querySelector('[data-user-id]'); return row !== null && row.getAttribute('data-user-id') !== first; }",
             first, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 120_000 });

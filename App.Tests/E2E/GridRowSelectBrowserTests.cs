@@ -75,7 +75,7 @@ public class GridRowSelectBrowserTests(PortalServer server) : IClassFixture<Port
         await page.GetByLabel("Select this page").ClickAsync();
         await Expect(bar).ToContainTextAsync("Selected (25)");
         await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(25);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
         await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(0);
         await page.GoBackAsync();
         await Expect(page.Locator("tbody input[type=checkbox]:checked")).ToHaveCountAsync(25);

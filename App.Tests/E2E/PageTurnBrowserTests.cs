@@ -42,10 +42,59 @@ public class PageTurnBrowserTests(PortalServer server) : IClassFixture<PortalSer
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("after="));
     }
 
+    /// <summary>
+    /// A page turn is the browser's own navigation, told to the circuit once, and the renders it causes. The pager's
+    /// buttons used to be a click event, a NavigateTo sent back to the browser and its reply; and while a location-
+    /// changing handler was registered (for everyone, though only a platform admin's navigations can switch tenant),
+    /// the browser asked the circuit before every navigation: one more round trip.
+    /// </summary>
+    [Fact]
+    public async Task UsersGrid_PageTurn_IsOneNavigationMessage_NoEventNorRoundTrip()
+    {
+        var page = await server.SignInAsync("Support · Contoso");
+        var messages = new ConcurrentQueue<(bool Sent, string Text)>();
+        page.WebSocket += (_, socket) =>
+        {
+            // Blazor's MessagePack frames name the hub method or JS call in plain ASCII.
+            static string Ascii(byte[]? bytes) => bytes is null ? "" : new string(bytes.Select(b => b is >= 32 and < 127 ? (char)b : '.').ToArray());
+            socket.FrameSent += (_, frame) => messages.Enqueue((true, frame.Text ?? Ascii(frame.Binary)));
+            socket.FrameReceived += (_, frame) => messages.Enqueue((false, frame.Text ?? Ascii(frame.Binary)));
+        };
+        await page.GotoAsync(server.BaseUrl + "/users");
+        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await Expect(page.Locator("tr[data-user-id]")).ToHaveCountAsync(25);
+        await TurnAsync(page, "Next page");
+        await TurnAsync(page, "Previous page");
+        await page.WaitForTimeoutAsync(500);
+
+        messages.Clear();
+        foreach (string button in new[] { "Next page", "Previous page", "Next page" })
+        {
+            await TurnAsync(page, button);
+        }
+
+        await page.WaitForTimeoutAsync(500);
+        int Count(bool sent, string name) => messages.Where(m => m.Sent == sent).Sum(m => System.Text.RegularExpressions.Regex.Matches(m.Text, $@"\b{name}\b").Count);
+        string seen = string.Join(Environment.NewLine, messages.Select(m => (m.Sent ? "-> " : "<- ") + m.Text[..Math.Min(m.Text.Length, 90)]));
+        Assert.True(Count(true, "OnLocationChanged") == 3, seen);
+        foreach (string name in new[] { "OnLocationChanging", "DispatchBrowserEvent", "EndInvokeJSFromDotNet" })
+        {
+            Assert.True(Count(true, name) == 0, $"{name} during 3 page turns:{Environment.NewLine}{seen}");
+        }
+
+        Assert.True(Count(false, "BeginInvokeJS") == 0, $"JS calls during 3 page turns:{Environment.NewLine}{seen}");
+        int batches = Count(false, "JS.RenderBatch");
+        Assert.True(batches <= 3 * MaxBatchesPerTurn, $"{batches} render batches in 3 page turns:{Environment.NewLine}{seen}");
+        Assert.Equal(batches, Count(true, "OnRenderCompleted"));
+    }
+
+    // The router's re-render of the layout, MudDialogProvider's own LocationChanged render, and the page's rows.
+    private const int MaxBatchesPerTurn = 3;
+
     private static async Task TurnAsync(IPage page, string button)
     {
         string? first = await page.Locator("tr[data-user-id]").First.GetAttributeAsync("data-user-id");
-        await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = button }).ClickAsync();
         await Expect(page.Locator("tr[data-user-id]").First).Not.ToHaveAttributeAsync("data-user-id", first!);
     }
 

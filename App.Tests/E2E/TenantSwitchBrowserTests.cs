@@ -135,6 +135,34 @@ public class TenantSwitchBrowserTests(PortalServer server) : IClassFixture<Porta
         await page.Context.CloseAsync();
     }
 
+    /// <summary>Only a platform admin's circuit hears navigations before they happen: everyone else's is corrected
+    /// after one, with the same notice, and never switches.</summary>
+    [Theory]
+    [InlineData("contoso")]
+    [InlineData("%3Cscript%3Ealert(1)%3C%2Fscript%3E")]
+    [InlineData("1_2_3_%22%27")]
+    public async Task CustomerAdmin_NavigatingInTheCircuitToAnotherCustomer_IsNotSwitched(string value)
+    {
+        long contoso = await CustomerIdAsync("contoso");
+        long fabrikam = await CustomerIdAsync("fabrikam");
+        int fabrikamUsers = await server.QueryAsync(db => db.Users.CountAsync(u => u.CustomerId == fabrikam));
+        int entriesBefore = await SwitchEntriesAsync(contoso);
+        var page = await server.SignInAsync("Customer admin · Fabrikam");
+        await page.GotoAsync($"{server.BaseUrl}/users");
+        await WaitForCircuitAsync(page);
+
+        // A navigation inside the circuit, as a link or a script makes it: no new page load, no restore.
+        string address = $"/?customer={(value == "contoso" ? contoso.ToString() : value)}";
+        await page.EvaluateAsync("address => Blazor.navigateTo(address)", address);
+
+        await Expect(page.GetByTestId("tenant-notice")).ToContainTextAsync("Only a platform admin can switch customer");
+        await Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("customer="));
+        await Expect(page.GetByTestId("tenant")).ToHaveTextAsync("Fabrikam Publishing");
+        await Expect(page.Locator("[data-stat=Users]")).ToHaveTextAsync(fabrikamUsers.ToString());
+        Assert.Equal(entriesBefore, await SwitchEntriesAsync(contoso));
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Phone_SwitchFromTheAccountMenu_EscapeCancels_DoneShowsTheNarrowedScope()
     {

@@ -114,7 +114,7 @@ public class SecurityHeadersBrowserTests(PortalServer server, ITestOutputHelper 
         await toggle.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = before })).ToHaveCountAsync(0);
         string firstUrl = page.Url;
-        await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
         await Expect(page).Not.ToHaveURLAsync(firstUrl);
         violations.AddRange((await page.EvaluateAsync<string[]>("() => window.__csp || []")).Select(v => $"/users (interactive): {v}"));
 

@@ -31,6 +31,14 @@ public sealed class LastingTenantSwitch(
     /// <summary>A platform admin acting as themselves; never while viewing as someone else.</summary>
     private bool CanSwitch => tenant.SignedIn.Role == PortalRoles.PlatformAdmin && tenant.Current.ViewAs is null;
 
+    /// <summary>
+    /// Whether this circuit hears navigations before they happen (<see cref="OnLocationChangingAsync"/>): only a platform
+    /// admin's can switch, so only theirs need it. While a handler is registered the browser asks the circuit before
+    /// every navigation, a round trip on the WebSocket per page turn; everyone else's refused address is corrected
+    /// after the navigation (<see cref="OnLocationChanged"/>).
+    /// </summary>
+    public bool HearsNavigationsBeforehand => tenant.SignedIn.Role == PortalRoles.PlatformAdmin;
+
     /// <summary>While viewing as someone, the address is left alone: that scope is not a switch.</summary>
     private bool KeepsAddress => tenant.Current.ViewAs is null && tenant.Current.IsResolved;
 
@@ -173,6 +181,13 @@ public sealed class LastingTenantSwitch(
         if (PathOf(e.Location) != noticePath)
         {
             ClearNotice();
+        }
+
+        // Nobody heard this navigation beforehand: a customer in the address that this person may not choose gets its
+        // notice now, and CorrectAddress takes it out of the address.
+        if (!HearsNavigationsBeforehand && KeepsAddress && QueryValue(e.Location) != AddressValue)
+        {
+            Check(QueryValue(e.Location), PathOf(e.Location));
         }
 
         CorrectAddress(replace: true);

@@ -102,13 +102,13 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
         var firstPage = grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList();
 
-        grid.Find("button[aria-label='Next page']").Click();
+        await grid.FollowLinkAsync(this, "Next page");
 
         Assert.Contains("after=", navigation.Uri);
         grid.WaitForAssertion(() => Assert.Equal(users - 25, grid.FindAll("tr[data-user-id]").Count), TimeSpan.FromSeconds(10));
         Assert.Empty(grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).Intersect(firstPage));
         Assert.True(grid.Find("button[aria-label='Next page']").HasAttribute("disabled"));
-        grid.Find("button[aria-label='First page']").Click();
+        await grid.FollowLinkAsync(this, "First page");
         grid.WaitForAssertion(() => Assert.Equal(firstPage, grid.FindAll("tr[data-user-id]").Select(r => r.GetAttribute("data-user-id")).ToList()), TimeSpan.FromSeconds(10));
     }
 
@@ -288,7 +288,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
             return release.Task;
         };
         int renders = grid.RenderCount;
-        grid.Find("button[aria-label='Next page']").Click();
+        await grid.FollowLinkAsync(this, "Next page");
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         // In flight, within the delay: nothing rendered; the first page stays, without a spinner.
@@ -304,7 +304,7 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         var secondPage = RowIds(grid);
         reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        grid.Find("button[aria-label='First page']").Click();
+        await grid.FollowLinkAsync(this, "First page");
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(grid.FindAll("[aria-label=Loading]"));
         clock.Advance(UsersPage.LoadingIndicatorDelay);

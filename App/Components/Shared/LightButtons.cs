@@ -35,18 +35,23 @@ public static class LightButtons
         builder.CloseElement();
     };
 
-    /// <summary>A MudIconButton of the default colour.</summary>
-    public static RenderFragment Icon(object receiver, string icon, string ariaLabel, bool disabled, Action onClick) => builder =>
+    /// <summary>
+    /// A MudIconButton with an Href: a link while enabled, a disabled button otherwise (as MudBlazor renders it). A
+    /// link is followed by the browser's own navigation, which Blazor's router hears as one message, where a button's
+    /// click is a browser event, a NavigateTo call sent back to the browser and its reply before the same navigation.
+    /// </summary>
+    public static RenderFragment IconLink(string icon, string ariaLabel, string? href) => builder =>
     {
-        builder.OpenElement(0, "button");
-        builder.AddAttribute(1, "type", "button");
-        builder.AddAttribute(2, "class", disabled ? "mud-button-root mud-icon-button mud-disabled" : "mud-button-root mud-icon-button mud-default-text hover:mud-default-hover mud-ripple mud-ripple-icon");
-        builder.AddAttribute(3, "aria-label", ariaLabel);
-        builder.AddAttribute(4, "disabled", disabled);
-        builder.AddAttribute(5, "onclick", EventCallback.Factory.Create<MouseEventArgs>(receiver, onClick));
+        builder.OpenElement(0, href is null ? "button" : "a");
+        builder.AddAttribute(1, "class", href is null ? "mud-button-root mud-icon-button mud-disabled" : "mud-button-root mud-icon-button mud-default-text hover:mud-default-hover mud-ripple mud-ripple-icon");
+        builder.AddAttribute(2, "aria-label", ariaLabel);
+        builder.AddAttribute(3, "href", href);
+        builder.AddAttribute(4, "type", href is null ? "button" : null);
+        builder.AddAttribute(5, "disabled", href is null);
         builder.AddMarkupContent(6, $"""<span class="mud-icon-button-label">{string.Format(SvgOpen, "medium")}{icon}</svg></span>""");
         builder.CloseElement();
     };
+
     /// <summary>MudButton's variants at the medium size, with the default colour unless the variant names another.</summary>
     public const string Filled = "mud-button-filled mud-button-filled-primary mud-button-filled-size-medium";
     public const string Outlined = "mud-button-outlined mud-button-outlined-default mud-button-outlined-size-medium";
