@@ -116,7 +116,10 @@ public static class CircuitsBenchmark
             }
 
             double baseline = 0;
-            foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") }.Where(_ => heaps))
+            // ADMINPORTAL_BENCH_HEAP_PAGES: the pages to read, by name ("users grid,posts grid"); all five by default.
+            string[] heapPages = Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_HEAP_PAGES") is { Length: > 0 } only ? only.Split(',', StringSplitOptions.TrimEntries) : [];
+            foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") }
+                .Where(page => heaps && (heapPages.Length == 0 || heapPages.Contains(page.Item1))))
             {
                 var heap = await HeapPerCircuitAsync(http, contexts, baseUrl + path, name, server.Id);
                 double perCircuit = heap.PerCircuit;
@@ -143,6 +146,9 @@ public static class CircuitsBenchmark
             Console.WriteLine("  where the window's process CPU went (the idle part is the baseline's rate times the window's length):");
             Console.WriteLine($"    1 circuit:{"",-12} {Split(lone, idle)}");
             Console.WriteLine($"    {circuits} busy circuits:{"",-3} {Split(busy, idle)}");
+            Console.WriteLine($"The portal's context switches per page turn (getrusage, ended threads included; idle baseline {idle.SwitchesPerSecond:N0} a second; 0 from a build that does not report them):");
+            Console.WriteLine($"  1 circuit:{"",-14} {lone.ContextSwitches / (double)lone.Latencies.Count,8:N1}   net of the idle baseline: {(lone.ContextSwitches - idle.SwitchesPerSecond * lone.Wall.TotalSeconds) / lone.Latencies.Count,8:N1}");
+            Console.WriteLine($"  {circuits} busy circuits:{"",-5} {busy.ContextSwitches / (double)busy.Latencies.Count,8:N1}   net of the idle baseline: {(busy.ContextSwitches - idle.SwitchesPerSecond * busy.Wall.TotalSeconds) / busy.Latencies.Count,8:N1}");
             if (idle.AllocatedPerSecond > 0)
             {
                 // Allocation is what the code asked for; CPU time also carries the neighbours' load (preemption, caches).
@@ -207,7 +213,7 @@ public static class CircuitsBenchmark
         Console.WriteLine($"Warm-up: {turns} page turns in one circuit before the measurements; process CPU per turn, blocks of ten (ms, idle not netted): {string.Join(" ", blocks)}");
     }
 
-    private sealed record IdleRun(double Seconds, double MsPerSecond, double AllocatedPerSecond);
+    private sealed record IdleRun(double Seconds, double MsPerSecond, double AllocatedPerSecond, double SwitchesPerSecond = 0);
 
     private static double NetOfIdle(TurnRun run, IdleRun idle) =>
         Math.Max(0, run.ServerCpuMs - (idle.MsPerSecond * run.Wall.TotalSeconds)) / run.Latencies.Count;
@@ -237,12 +243,14 @@ public static class CircuitsBenchmark
         var wall = Stopwatch.StartNew();
         await Task.Delay(15_000);
         var after = await SnapshotAsync(http, collect: false);
+        long switches = after.ContextSwitches - before.ContextSwitches;
         wall.Stop();
         await LeaveAsync(page);
-        return new IdleRun(wall.Elapsed.TotalSeconds, (after.CpuMilliseconds - before.CpuMilliseconds) / wall.Elapsed.TotalSeconds, (after.AllocatedBytes - before.AllocatedBytes) / wall.Elapsed.TotalSeconds);
+        return new IdleRun(wall.Elapsed.TotalSeconds, (after.CpuMilliseconds - before.CpuMilliseconds) / wall.Elapsed.TotalSeconds, (after.AllocatedBytes - before.AllocatedBytes) / wall.Elapsed.TotalSeconds,
+            switches / wall.Elapsed.TotalSeconds);
     }
 
-    private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall, long AllocatedBytes, int Gen0Collections);
+    private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall, long AllocatedBytes, int Gen0Collections, long ContextSwitches = 0);
 
     /// <param name="Marginal">
     /// What one more circuit costs once the first half are open: the heap with all open minus the heap with the first half
@@ -380,7 +388,7 @@ public static class CircuitsBenchmark
         }
 
         return new TurnRun(latencies.SelectMany(l => l).ToList(), after.CpuMilliseconds - server.CpuMilliseconds, clientCpu, wall.Elapsed,
-            after.AllocatedBytes - server.AllocatedBytes, after.Gen0Collections - server.Gen0Collections);
+            after.AllocatedBytes - server.AllocatedBytes, after.Gen0Collections - server.Gen0Collections, after.ContextSwitches - server.ContextSwitches);
     }
 
     /// <summary>With ADMINPORTAL_BENCH_TRACE set to a file name, a CPU-sampling dotnet-trace of the portal over the lone circuit's turns (dotnet-trace on PATH).</summary>

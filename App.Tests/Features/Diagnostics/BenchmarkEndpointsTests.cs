@@ -77,6 +77,9 @@ public class BenchmarkEndpointsTests
         Assert.True(later!.AllocatedBytes > snapshot.AllocatedBytes);
         Assert.True(snapshot.Gen0Collections >= 1, "the first reading forced a full collection, which counts as a gen-0 one too");
         Assert.True(later.Gen0Collections >= snapshot.Gen0Collections);
+        // The process's context switches (getrusage): a started server's threads have slept and woken many times.
+        Assert.True(snapshot.ContextSwitches > 10, $"context switches {snapshot.ContextSwitches}");
+        Assert.True(later.ContextSwitches >= snapshot.ContextSwitches);
     }
 
     [Fact]
