@@ -41,6 +41,12 @@ public class GridRowSelectBrowserTests(PortalServer server) : IClassFixture<Port
         await Expect(bar).ToContainTextAsync("Selected (1)");
         await Expect(first).ToBeCheckedAsync();
         await Expect(rows.Nth(0).Locator(".mud-checkbox-true")).ToHaveCountAsync(1);
+        // The rows' icons are drawn from the page's one sprite (GridCells.Sprite), at MudCheckBox's size.
+        await Expect(rows.Nth(0).Locator("svg use")).ToHaveAttributeAsync("href", "#grid-box-checked");
+        await Expect(rows.Nth(1).Locator("svg use")).ToHaveAttributeAsync("href", "#grid-box");
+        await Expect(page.Locator("symbol#grid-box-checked path")).ToHaveCountAsync(2);
+        var icon = await rows.Nth(1).Locator("svg.mud-icon-root").BoundingBoxAsync();
+        Assert.True(icon is { Width: >= 20, Height: >= 20 }, $"row icon box {icon?.Width}x{icon?.Height}");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PortalServer.ScreenshotPath(screenshot) });
 
         // Space on the focused box, and the focus is still on that row's box after the row is drawn again.
