@@ -255,7 +255,8 @@ public sealed class JobFailoverBrowserTests : IAsyncLifetime
         }
 
         Assert.True(DateTime.UtcNow - stoppedAt < lease / 10, "B took over at once, not after the lease.");
-        Assert.Equal(JobState.Running, taken.State);
+        // B runs without A's pause between batches: it may have finished the rest before the first look at its claim.
+        Assert.Contains(taken.State, new[] { JobState.Running, JobState.Succeeded });
         var finished = await WaitForJobAsync(j => !j.IsActive, TimeSpan.FromMinutes(5), "the end of the job on B");
 
         Assert.Equal(JobState.Succeeded, finished.State);
