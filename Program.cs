@@ -25,7 +25,7 @@ builder.AddIdentity();
 builder.AddFeatures();
 builder.AddSecurity();
 builder.Services.AddMudServices();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits().WithCircuitLifetime(builder.Configuration);
+builder.Services.AddRazorComponents().AddInteractiveServerComponents().WithInputLimits().WithCircuitLifetime(builder.Configuration).WithSharedJSInteropMetadata();
 
 var app = builder.Build();
 if (await commandLine.RunVerbAsync(app.Services) is int exitCode)
