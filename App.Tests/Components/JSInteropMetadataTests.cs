@@ -102,6 +102,11 @@ public class JSInteropMetadataTests : IClassFixture<JSInteropMetadataTests.Porta
         await using var __ = scopeB;
 
         var infoA = OptionsOf(a).GetTypeInfo(typeof(BrowserWindowSize));
+        var dictA = OptionsOf(a).GetTypeInfo(typeof(Dictionary<string, List<string>>));
+        var listA = OptionsOf(a).GetTypeInfo(typeof(List<string>));
+        // System.Text.Json's own cache of emitted accessors lets them go after a second unused: circuits opened
+        // further apart than that would each emit their own, which is what this must show does not happen.
+        await Task.Delay(1600);
         var infoB = OptionsOf(b).GetTypeInfo(typeof(BrowserWindowSize));
 
         Assert.NotSame(infoA, infoB);
@@ -112,5 +117,13 @@ public class JSInteropMetadataTests : IClassFixture<JSInteropMetadataTests.Porta
         Assert.Same(infoA.CreateObject, infoB.CreateObject);
         var size = JsonSerializer.Deserialize<BrowserWindowSize>("""{"width":1024,"height":768}""", OptionsOf(b))!;
         Assert.Equal((1024, 768), (size.Width, size.Height));
+
+        // Collections a call reads back (Blazor's JS-component configuration, MudBlazor's breakpoints) share theirs too.
+        var dictB = OptionsOf(b).GetTypeInfo(typeof(Dictionary<string, List<string>>));
+        Assert.NotNull(dictA.CreateObject);
+        Assert.Same(dictA.CreateObject, dictB.CreateObject);
+        Assert.Same(listA.CreateObject, OptionsOf(b).GetTypeInfo(typeof(List<string>)).CreateObject);
+        var read = JsonSerializer.Deserialize<Dictionary<string, List<string>>>("""{"k":["<b>","\u0000"]}""", OptionsOf(b))!;
+        Assert.Equal(["<b>", "\0"], read["k"]);
     }
 }

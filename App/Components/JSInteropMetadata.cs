@@ -46,7 +46,7 @@ public sealed class JSInteropMetadata(IJsonTypeInfoResolver inner) : IJsonTypeIn
         }
 
         var info = inner.GetTypeInfo(type, options);
-        if (info is { Kind: JsonTypeInfoKind.Object })
+        if (info is not null)
         {
             Share(info);
         }
@@ -60,9 +60,15 @@ public sealed class JSInteropMetadata(IJsonTypeInfoResolver inner) : IJsonTypeIn
 
     private static void Share(JsonTypeInfo info)
     {
-        if (info.CreateObject is { } create)
+        // Objects and collections (Dictionary<,>, List<>) have an emitted constructor; values (Kind None) have none.
+        if (info.Kind != JsonTypeInfoKind.None && info.CreateObject is { } create)
         {
             info.CreateObject = SharedCreators.GetOrAdd(info.Type, create);
+        }
+
+        if (info.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
         }
 
         foreach (var property in info.Properties)
