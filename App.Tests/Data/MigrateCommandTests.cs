@@ -2,7 +2,11 @@ using System.Diagnostics;
 using AdminPortal.App.Data;
 using AdminPortal.App.Tenancy;
 using AdminPortal.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminPortal.Tests.Data;
 
@@ -50,6 +54,66 @@ public class MigrateCommandTests
         await using var context = await database.ContextAsync(TenantScope.System());
         Assert.Empty(await context.Db.Database.GetPendingMigrationsAsync());
         Assert.Equal(DemoData.UserCount, await context.Db.Users.CountAsync());
+        // The key ring's first key comes from migrate, once, so instances started together find it instead of each
+        // creating their own.
+        Assert.Contains("Created the first Data Protection key", first.Output);
+        Assert.DoesNotContain("Data Protection key", second.Output);
+        Assert.Equal(1, await DataProtectionKeyCountAsync(database));
+    }
+
+    private static async Task<int> DataProtectionKeyCountAsync(TestDatabase database)
+    {
+        var options = new DbContextOptionsBuilder<DataProtectionKeyContext>();
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            options.UseNpgsql(database.Options.ConnectionString);
+        }
+        else
+        {
+            options.UseSqlite(database.Options.ConnectionString);
+        }
+
+        await using var keys = new DataProtectionKeyContext(options.Options);
+        return await keys.DataProtectionKeys.CountAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_Sqlite_CreatesTheFirstDataProtectionKeyOnce_AndInstancesUseIt()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+
+        // Seeded here too: a Development instance seeds an empty database at start-up, which is not this test's race.
+        var first = await RunPortalAsync(database, "migrate", "--seed-demo-data");
+        var second = await RunPortalAsync(database, "migrate");
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Contains("Created the first Data Protection key", first.Output);
+        Assert.DoesNotContain("Data Protection key", second.Output);
+        Assert.Equal(1, await DataProtectionKeyCountAsync(database));
+
+        // Two instances started together: each reads what the other protects, and neither made a key of its own.
+        await using var a = new PortalOn(database);
+        await using var b = new PortalOn(database);
+        var protectors = await Task.WhenAll(Task.Run(a.Protector), Task.Run(b.Protector));
+        string hostile = "<script>alert(1)</script>\u202e\0" + new string('x', 5_000);
+        Assert.Equal(hostile, protectors[1].Unprotect(protectors[0].Protect(hostile)));
+        Assert.Equal(hostile, protectors[0].Unprotect(protectors[1].Protect(hostile)));
+        Assert.Equal(1, await DataProtectionKeyCountAsync(database));
+    }
+
+    /// <summary>A portal instance on the test's database.</summary>
+    private sealed class PortalOn(TestDatabase database) : WebApplicationFactory<Program>
+    {
+        public IDataProtector Protector() => Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            builder.UseSetting("Database:Provider", database.Provider.ToString());
+            builder.UseSetting("ConnectionStrings:Portal", database.Options.ConnectionString);
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        }
     }
 
     [Fact]

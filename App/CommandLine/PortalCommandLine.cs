@@ -238,6 +238,11 @@ public sealed class PortalCommandLine
             return SchemaService.ExitDrift;
         }
 
+        if (DataProtectionKeyContext.EnsureKeyInUse(services, services.GetRequiredService<TimeProvider>()))
+        {
+            await Console.Out.WriteLineAsync("Created the first Data Protection key: start every instance now.");
+        }
+
         if (seedDemoData)
         {
             await commands.SeedAsync(token);

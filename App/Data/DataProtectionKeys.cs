@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminPortal.App.Data;
@@ -39,6 +41,25 @@ public sealed class DataProtectionKeyContext(DbContextOptions<DataProtectionKeyC
             var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, configuration["DataProtection:Certificate:Password"]);
             services.AddDataProtection().ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
+    }
+
+    /// <summary>
+    /// Gives the key ring its first key if it has no key in use, as <c>migrate</c> does. Without it, instances started
+    /// together on a brand-new database each created their own first key in the same second and learnt of the others'
+    /// only when they next reloaded the ring, so a cookie or an antiforgery token from one was refused by another.
+    /// </summary>
+    /// <returns>True when it created the key.</returns>
+    public static bool EnsureKeyInUse(IServiceProvider services, TimeProvider clock)
+    {
+        var keys = services.GetRequiredService<IKeyManager>();
+        var now = clock.GetUtcNow();
+        if (keys.GetAllKeys().Any(key => !key.IsRevoked && key.ActivationDate <= now && key.ExpirationDate > now))
+        {
+            return false;
+        }
+
+        keys.CreateNewKey(now, now + services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.NewKeyLifetime);
+        return true;
     }
 
     internal static void AddPortalDataProtection(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
