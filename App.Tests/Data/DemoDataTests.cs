@@ -55,6 +55,27 @@ public class DemoDataTests
     }
 
     [Theory, BothProviders]
+    public async Task Seed_TwoInstancesAtOnceOnAnEmptyDatabase_OneSeeds_NeitherFails(DatabaseProvider provider)
+    {
+        // Two Development instances started together on a new database both find it empty and both seed: the second
+        // used to fail start-up on the demo customers' unique slugs.
+        await using var database = await TestDatabase.CreateMigratedAsync(provider);
+        await using var a = await database.ContextAsync(TenantScope.System());
+        await using var b = await database.ContextAsync(TenantScope.System());
+        var now = DateTime.UtcNow;
+
+        bool[] seeded = await Task.WhenAll(
+            Task.Run(() => DemoData.SeedIfEmptyAsync(a.Db, now)),
+            Task.Run(() => DemoData.SeedIfEmptyAsync(b.Db, now)));
+
+        Assert.Equal(1, seeded.Count(s => s));
+        await using var check = await database.ContextAsync(TenantScope.System());
+        Assert.Equal(2, await check.Db.Customers.CountAsync());
+        Assert.Equal(40, await check.Db.Users.CountAsync());
+        Assert.Equal(60, await check.Db.Posts.IgnoreQueryFilters([PortalDbContext.SoftDeleteFilter]).CountAsync());
+    }
+
+    [Theory, BothProviders]
     public async Task Seed_Twice_SeedsOnlyOnce(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider, seed: true);

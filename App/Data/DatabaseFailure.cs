@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
@@ -37,4 +38,12 @@ public static class DatabaseFailure
 
         return false;
     }
+
+    /// <summary>A save refused by a unique index (PostgreSQL 23505, SQLite's UNIQUE constraint): someone else holds the value.</summary>
+    public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch
+    {
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode == 2067,
+        _ => false,
+    };
 }

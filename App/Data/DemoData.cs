@@ -41,18 +41,31 @@ public static class DemoData
         }
 
         var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        try
         {
-            // All or nothing: a half-seeded database would be seeded never again. A retried attempt starts clean.
+            await strategy.ExecuteAsync(async () =>
+            {
+                // All or nothing: a half-seeded database would be seeded never again. A retried attempt starts clean.
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                db.WriteAuditEntries = false;
+                AddAll(db, now);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            });
+        }
+        catch (DbUpdateException exception) when (DatabaseFailure.IsUniqueViolation(exception))
+        {
+            // Another instance, started on the same empty database in the same moment, seeded it first (the demo
+            // customers' slugs are unique): its data stands, and this attempt's transaction was rolled back whole.
+            return false;
+        }
+        finally
+        {
+            db.WriteAuditEntries = true;
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            db.WriteAuditEntries = false;
-            AddAll(db, now);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        });
-        db.WriteAuditEntries = true;
-        db.ChangeTracker.Clear();
+        }
+
         return true;
     }
 

@@ -2,9 +2,7 @@ using System.Globalization;
 using AdminPortal.App.Data;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Tenancy;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace AdminPortal.App.Features.Customers;
 
@@ -154,19 +152,12 @@ public sealed class CustomerDomainService(IDbContextFactory<PortalDbContext> fac
         {
             return ChangeResult.Missing();
         }
-        catch (DbUpdateException exception) when (IsUniqueViolation(exception))
+        catch (DbUpdateException exception) when (DatabaseFailure.IsUniqueViolation(exception))
         {
             // Another customer holds it: the unique index answers without this tenant ever reading their rows.
             return ChangeResult.Invalid("Domain", "This domain is already claimed by another organisation. If it is yours, ask a platform admin.");
         }
     }
-
-    private static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch
-    {
-        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode == 2067,
-        _ => false,
-    };
 
     private static string Text(long id) => id.ToString(CultureInfo.InvariantCulture);
 }
