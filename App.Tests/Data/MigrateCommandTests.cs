@@ -44,21 +44,30 @@ public class MigrateCommandTests
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
 
+        var (first, second) = await MigrateTwiceAsync(database);
+
+        Assert.Matches(@"Applying [1-9]\d* migration\(s\)", first);
+        Assert.Contains("Applying 0 migration(s)", second);
+        await using var context = await database.ContextAsync(TenantScope.System());
+        Assert.Empty(await context.Db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(DemoData.UserCount, await context.Db.Users.CountAsync());
+    }
+
+    /// <summary>
+    /// <c>migrate --seed-demo-data</c>, then <c>migrate</c>: both succeed, and the first, only, gives the Data Protection
+    /// key ring its one key, so that instances started together find it instead of each creating their own.
+    /// </summary>
+    private static async Task<(string First, string Second)> MigrateTwiceAsync(TestDatabase database)
+    {
         var first = await RunPortalAsync(database, "migrate", "--seed-demo-data");
         var second = await RunPortalAsync(database, "migrate");
 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.True(second.ExitCode == 0, second.Output);
-        Assert.Matches(@"Applying [1-9]\d* migration\(s\)", first.Output);
-        Assert.Contains("Applying 0 migration(s)", second.Output);
-        await using var context = await database.ContextAsync(TenantScope.System());
-        Assert.Empty(await context.Db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(DemoData.UserCount, await context.Db.Users.CountAsync());
-        // The key ring's first key comes from migrate, once, so instances started together find it instead of each
-        // creating their own.
         Assert.Contains("Created the first Data Protection key", first.Output);
         Assert.DoesNotContain("Data Protection key", second.Output);
         Assert.Equal(1, await DataProtectionKeyCountAsync(database));
+        return (first.Output, second.Output);
     }
 
     private static async Task<int> DataProtectionKeyCountAsync(TestDatabase database)
@@ -82,15 +91,7 @@ public class MigrateCommandTests
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
 
-        // Seeded here too: a Development instance seeds an empty database at start-up, which is not this test's race.
-        var first = await RunPortalAsync(database, "migrate", "--seed-demo-data");
-        var second = await RunPortalAsync(database, "migrate");
-
-        Assert.True(first.ExitCode == 0, first.Output);
-        Assert.True(second.ExitCode == 0, second.Output);
-        Assert.Contains("Created the first Data Protection key", first.Output);
-        Assert.DoesNotContain("Data Protection key", second.Output);
-        Assert.Equal(1, await DataProtectionKeyCountAsync(database));
+        await MigrateTwiceAsync(database);
 
         // Two instances started together: each reads what the other protects, and neither made a key of its own.
         await using var a = new PortalOn(database);
