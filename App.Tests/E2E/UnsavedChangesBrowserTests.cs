@@ -39,8 +39,11 @@ public class UnsavedChangesBrowserTests(PortalServer server) : IClassFixture<Por
         await Expect(name).ToHaveValueAsync("Edited but not saved");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("Leave without saving?")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Leave" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/");
+        // Longer than the default: in CI this ran among dozens of starting test servers on two cores, and the dialog
+        // was still up 5 s after the click (the test passes alone every time).
+        await Expect(page).ToHaveURLAsync($"{server.BaseUrl}/", new() { Timeout = 20_000 });
         Assert.NotEqual("Edited but not saved", await server.QueryAsync(db => db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleAsync()));
         await page.CloseAsync();
     }
