@@ -5,11 +5,12 @@
 #        (the portal in Release on its embedded SQLite, driven by N Chromium circuits; see docs/performance.md)
 set -euo pipefail
 cd "$(dirname "$0")"
+. scripts/private-postgres.sh
 if [ "${1:-users}" = circuits ]; then
+    install_missing chromium
     dotnet build AdminPortal.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
     exec dotnet run --project App.Benchmarks -c Release -- circuits "${2:-20}" "${3:-30000}" "${4:-30}"
 fi
-. scripts/private-postgres.sh
 install_missing postgresql
 start_private_postgres
 dotnet run --project App.Benchmarks -c Release -- "${1:-users}" "${2:-1000000}"

@@ -163,6 +163,14 @@ public static class CircuitsBenchmark
             Console.WriteLine("Page-turn latency (click on \"Next page\" until the first row has changed, in the browser):");
             Console.WriteLine($"  1 circuit:{"",-14} p50 {Percentile(lone.Latencies, 50),6:F1} ms   p95 {Percentile(lone.Latencies, 95),6:F1} ms");
             Console.WriteLine($"  {circuits} busy circuits:{"",-5} p50 {Percentile(busy.Latencies, 50),6:F1} ms   p95 {Percentile(busy.Latencies, 95),6:F1} ms   p95 {Percentile(busy.Latencies, 95) / Percentile(lone.Latencies, 95),4:F1}x the lone circuit");
+            if (lone.Activities.Count > 0 && busy.Activities.Count > 0)
+            {
+                // The portal's part of the latency: each inbound message timed on the server, the browser's time left out.
+                Console.WriteLine($"The server's part (each inbound circuit message, from the hub handing it over until the circuit is done with it, renders included; {lone.Activities.Count / (double)lone.Latencies.Count:F1} a turn):");
+                Console.WriteLine($"  1 circuit:{"",-14} p50 {Percentile(lone.Activities, 50),6:F2} ms   p95 {Percentile(lone.Activities, 95),6:F2} ms   p99 {Percentile(lone.Activities, 99),6:F2} ms");
+                Console.WriteLine($"  {circuits} busy circuits:{"",-5} p50 {Percentile(busy.Activities, 50),6:F2} ms   p95 {Percentile(busy.Activities, 95),6:F2} ms   p99 {Percentile(busy.Activities, 99),6:F2} ms   p95 {Percentile(busy.Activities, 95) / Percentile(lone.Activities, 95),4:F1}x the lone circuit");
+            }
+
             Console.WriteLine($"Client CPU (this process, Playwright's driver and Chromium) over the busy run: {busy.ClientCpuMs / 1000:F1} s, against the server's {busy.ServerCpuMs / 1000:F1} s, in {busy.Wall.TotalSeconds:F1} s wall time on {Environment.ProcessorCount} cores.");
 
             foreach (var context in contexts)
@@ -250,7 +258,8 @@ public static class CircuitsBenchmark
             switches / wall.Elapsed.TotalSeconds);
     }
 
-    private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall, long AllocatedBytes, int Gen0Collections, long ContextSwitches = 0);
+    /// <param name="Activities">The server's time over each inbound circuit message in the window (the navigation and the render acknowledgements of each turn).</param>
+    private sealed record TurnRun(List<double> Latencies, double ServerCpuMs, double ClientCpuMs, TimeSpan Wall, long AllocatedBytes, int Gen0Collections, long ContextSwitches, List<double> Activities);
 
     /// <param name="Marginal">
     /// What one more circuit costs once the first half are open: the heap with all open minus the heap with the first half
@@ -359,7 +368,7 @@ public static class CircuitsBenchmark
 
         using var trace = contexts.Count == 1 ? await StartTraceAsync() : null;
         using var perf = contexts.Count == 1 ? await StartPerfAsync() : null;
-        var server = await SnapshotAsync(http, collect: false);
+        var server = await SnapshotAsync(http, collect: false, takeActivities: true);
         double client = ClientCpuMs();
         var wall = Stopwatch.StartNew();
         var latencies = await Task.WhenAll(pages.Select(async page =>
@@ -374,7 +383,7 @@ public static class CircuitsBenchmark
         }));
         wall.Stop();
         double clientCpu = ClientCpuMs() - client;
-        var after = await SnapshotAsync(http, collect: false);
+        var after = await SnapshotAsync(http, collect: false, takeActivities: true);
         foreach (var profiler in new[] { trace, perf }.OfType<Process>())
         {
             // dotnet-trace writes its file out on Ctrl+C.
@@ -388,7 +397,8 @@ public static class CircuitsBenchmark
         }
 
         return new TurnRun(latencies.SelectMany(l => l).ToList(), after.CpuMilliseconds - server.CpuMilliseconds, clientCpu, wall.Elapsed,
-            after.AllocatedBytes - server.AllocatedBytes, after.Gen0Collections - server.Gen0Collections, after.ContextSwitches - server.ContextSwitches);
+            after.AllocatedBytes - server.AllocatedBytes, after.Gen0Collections - server.Gen0Collections, after.ContextSwitches - server.ContextSwitches,
+            [.. after.ActivityMs ?? []]);
     }
 
     /// <summary>With ADMINPORTAL_BENCH_TRACE set to a file name, a CPU-sampling dotnet-trace of the portal over the lone circuit's turns (dotnet-trace on PATH).</summary>
@@ -483,8 +493,8 @@ public static class CircuitsBenchmark
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }
 
-    private static async Task<BenchmarkSnapshot> SnapshotAsync(HttpClient http, bool collect = true) =>
-        (await http.GetFromJsonAsync<BenchmarkSnapshot>(BenchmarkEndpoints.Path + (collect ? "" : "?collect=false")))!;
+    private static async Task<BenchmarkSnapshot> SnapshotAsync(HttpClient http, bool collect = true, bool takeActivities = false) =>
+        (await http.GetFromJsonAsync<BenchmarkSnapshot>(BenchmarkEndpoints.Path + (collect ? "?collect=true" : "?collect=false") + (takeActivities ? "&activities=take" : "")))!;
 
     private static double Percentile(List<double> values, int percent)
     {

@@ -41,6 +41,7 @@ public static class FeaturesSetup
         builder.Services.AddScoped<Jobs.SyncQueueService>();
         builder.Services.AddHostedService<Jobs.JobWorker>();
         builder.Services.AddReports();
+        builder.AddBenchmarkServices(); // only with Diagnostics:BenchmarkEndpoints=true (./bench.sh circuits)
         return builder;
     }
 }

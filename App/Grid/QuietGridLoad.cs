@@ -46,16 +46,20 @@ public sealed class QuietGridLoad(string what, TimeProvider clock, Func<Action, 
         int mine = ++version;
         Loading = true;
         quiet = keepOnScreen;
-        if (quiet)
-        {
-            indicatorTimer ??= clock.CreateTimer(_ => invokeAsync(ShowIndicator), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            indicatorTimer.Change(IndicatorDelay, Timeout.InfiniteTimeSpan);
-        }
-
         try
         {
             Error = null;
-            var result = await load();
+            var loading = load();
+            if (quiet && !loading.IsCompleted)
+            {
+                // Only a load that is really waiting needs the spinner's timer. On SQLite the call completes where it
+                // was made; arming and disarming a timer there cost every turn a wake-up of the runtime's timer
+                // thread, and another of a pool thread when the disarmed timer's native tick came due.
+                indicatorTimer ??= clock.CreateTimer(_ => invokeAsync(ShowIndicator), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                indicatorTimer.Change(IndicatorDelay, Timeout.InfiniteTimeSpan);
+            }
+
+            var result = await loading;
             if (mine == version)
             {
                 show(result);

@@ -91,4 +91,35 @@ public class BenchmarkEndpointsTests
 
         Assert.Contains("Diagnostics:BenchmarkEndpoints is on outside Development (environment: Production)", error.ToString());
     }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    [InlineData(null, false)]
+    public void InboundActivityTimer_IsACircuitHandlerOnlyWithTheSetting(string? setting, bool registered)
+    {
+        using var portal = new Portal("Development", setting);
+        using var scope = portal.Services.CreateScope();
+
+        var handlers = scope.ServiceProvider.GetServices<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>();
+
+        Assert.Equal(registered, handlers.OfType<InboundActivityTimer>().Any());
+    }
+
+    [Fact]
+    public async Task InboundActivityTimer_TimesEachMessage_FailedOnesToo_AndTakeForgetsThem()
+    {
+        var timer = new InboundActivityTimer();
+        InboundActivityTimer.Take();
+        var slow = timer.CreateInboundActivityHandler(_ => Task.Delay(60));
+        var failing = timer.CreateInboundActivityHandler(_ => Task.FromException(new InvalidOperationException("hostile <script>")));
+
+        await slow(null!);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing(null!));
+
+        var taken = InboundActivityTimer.Take();
+        Assert.Contains(taken, ms => ms >= 55);
+        Assert.True(taken.Length >= 2, $"{taken.Length} timed");
+        Assert.DoesNotContain(InboundActivityTimer.Take(), ms => ms >= 55);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 
 // In the Features namespace, which Program.cs already imports, so that mapping it costs Program.cs one line.
 namespace AdminPortal.App.Features;
@@ -14,6 +15,15 @@ public static class BenchmarkEndpoints
     public const string Setting = "Diagnostics:BenchmarkEndpoints";
 
     public const string Path = "/diagnostics/benchmark";
+
+    /// <summary>With the setting on, every circuit's inbound messages are timed (<see cref="InboundActivityTimer"/>).</summary>
+    public static void AddBenchmarkServices(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetValue(Setting, false))
+        {
+            builder.Services.AddScoped<CircuitHandler, InboundActivityTimer>();
+        }
+    }
 
     public static WebApplication MapBenchmarkEndpoints(this WebApplication app)
     {
@@ -48,7 +58,9 @@ public static class BenchmarkEndpoints
             using var process = Process.GetCurrentProcess();
             // Bytes allocated since start: on a shared machine a steadier per-turn figure than CPU time, which the
             // neighbours' load stretches (cache misses, preemption) while the allocation stays what the code asked for.
-            return Results.Json(new BenchmarkSnapshot(heap, process.TotalProcessorTime.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), ContextSwitches()));
+            // ?activities=take: the inbound messages' server times since the last take, and forget them.
+            double[]? activities = context.Request.Query["activities"] == "take" ? InboundActivityTimer.Take() : null;
+            return Results.Json(new BenchmarkSnapshot(heap, process.TotalProcessorTime.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), ContextSwitches(), activities));
         }).AllowAnonymous().DisableAntiforgery();
         return app;
     }
@@ -78,4 +90,45 @@ public static class BenchmarkEndpoints
 /// milliseconds since start; managed bytes allocated since start, and gen-0 collections since start. An older build's
 /// endpoint answers without the last ones (they read 0). Context switches: the process's, from getrusage (Linux).
 /// </summary>
-public sealed record BenchmarkSnapshot(long HeapBytes, double CpuMilliseconds, long AllocatedBytes = 0, int Gen0Collections = 0, long ContextSwitches = 0);
+/// ActivityMs: with ?activities=take, how long the server took over each circuit inbound message since the last take.
+public sealed record BenchmarkSnapshot(long HeapBytes, double CpuMilliseconds, long AllocatedBytes = 0, int Gen0Collections = 0, long ContextSwitches = 0, double[]? ActivityMs = null);
+
+/// <summary>
+/// Times each inbound message of every circuit on the server (Blazor's inbound activity: a navigation, an event, a
+/// render acknowledgement, a JS interop reply), from the hub handing it to the circuit until the circuit is done with
+/// it, renders included (the users grid's turn on SQLite renders within its navigation). That is the portal's part of
+/// a page turn, apart from the browser's: the circuits benchmark prints its p95 with one circuit and with N busy ones.
+/// Registered only with the benchmark endpoints on.
+/// </summary>
+public sealed class InboundActivityTimer : CircuitHandler
+{
+    private static readonly List<double> Times = [];
+
+    public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
+        async context =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                double elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                lock (Times)
+                {
+                    Times.Add(elapsed);
+                }
+            }
+        };
+
+    public static double[] Take()
+    {
+        lock (Times)
+        {
+            var taken = Times.ToArray();
+            Times.Clear();
+            return taken;
+        }
+    }
+}
