@@ -409,7 +409,9 @@ public static class CircuitsBenchmark
             return null;
         }
 
-        var trace = Process.Start(new ProcessStartInfo("dotnet-trace", ["collect", "-p", portalPid.ToString(), "--profile", "dotnet-sampled-thread-time", "-o", file])
+        // ADMINPORTAL_BENCH_TRACE_PROFILE=gc-verbose samples allocations (an event every 100 KB, with its type) instead.
+        string profile = Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_TRACE_PROFILE") is { Length: > 0 } chosen ? chosen : "dotnet-sampled-thread-time";
+        var trace = Process.Start(new ProcessStartInfo("dotnet-trace", ["collect", "-p", portalPid.ToString(), "--profile", profile, "-o", file])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

@@ -225,18 +225,40 @@ public static class KeysetPager
 }
 
 /// <summary>
-/// <c>Take(n)</c> with n written into the SQL (<c>LIMIT 26</c>) instead of sent as a parameter (<c>LIMIT @p</c>), for
-/// the few fixed sizes the grids use (page sizes up to <see cref="GridPage.MaxSize"/> + 1, the count's cap + 1).
-/// PostgreSQL makes a prepared statement's generic plan without the parameters' values, and costs a <c>LIMIT $1</c>
-/// it cannot see as a tenth of the rows (planner.c, preprocess_limit): a page's generic plan would be costed as
-/// reading tens of thousands of rows and could lose to planning every call. With the literal, the generic plan is the
-/// custom plan (the users benchmark prints both), and PostgreSQL can stop planning the page.
+/// <c>Take(n)</c> for the grids' pages and counts. On PostgreSQL n is written into the SQL (<c>LIMIT 26</c>) instead of
+/// sent as a parameter (<c>LIMIT $1</c>), for the few fixed sizes the grids use (page sizes up to
+/// <see cref="GridPage.MaxSize"/> + 1, the count's cap + 1). PostgreSQL makes a prepared statement's generic plan
+/// without the parameters' values, and costs a <c>LIMIT $1</c> it cannot see as a tenth of the rows (planner.c,
+/// preprocess_limit): a page's generic plan would be costed as reading tens of thousands of rows and lose to planning
+/// every call. With the literal, the generic plan is the custom plan (the users benchmark prints both), and PostgreSQL
+/// can stop planning the page.
 /// </summary>
+/// <remarks>
+/// The literal has a price: EF inlines <c>EF.Constant</c> only while it generates the SQL, so it generates the SQL
+/// anew on every call (EF 10 turns a plain constant in <c>Take</c> into a parameter too). On SQLite, which plans each
+/// statement as it prepares it and has no generic plan, that bought nothing and cost 17 % of a users-grid page
+/// turn's allocation; there n is a parameter and EF reuses the SQL it generated (docs/performance.md, fourteenth round).
+/// </remarks>
 public static class LiteralLimit
 {
     private static readonly System.Reflection.MethodInfo TakeMethod = new Func<IQueryable<object>, int, IQueryable<object>>(Queryable.Take).Method.GetGenericMethodDefinition();
     private static readonly System.Reflection.MethodInfo ConstantMethod = typeof(EF).GetMethod(nameof(EF.Constant))!.MakeGenericMethod(typeof(int));
 
     public static IQueryable<T> Take<T>(IQueryable<T> query, int count) =>
-        query.Provider.CreateQuery<T>(Expression.Call(null, TakeMethod.MakeGenericMethod(typeof(T)), query.Expression, Expression.Call(ConstantMethod, Expression.Constant(count))));
+        OnPostgres(query.Expression)
+            ? query.Provider.CreateQuery<T>(Expression.Call(null, TakeMethod.MakeGenericMethod(typeof(T)), query.Expression, Expression.Call(ConstantMethod, Expression.Constant(count))))
+            : query.Take(count);
+
+    /// <summary>Whether the query reads through Npgsql's model: its root entity's model carries Npgsql's annotations.</summary>
+    internal static bool OnPostgres(Expression query)
+    {
+        var root = query;
+        while (root is MethodCallExpression { Arguments.Count: > 0 } call)
+        {
+            root = call.Arguments[0];
+        }
+
+        return root is Microsoft.EntityFrameworkCore.Query.EntityQueryRootExpression entity
+            && entity.EntityType.Model.FindAnnotation("Npgsql:ValueGenerationStrategy") is not null;
+    }
 }
