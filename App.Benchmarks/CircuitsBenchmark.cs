@@ -138,23 +138,48 @@ public static class CircuitsBenchmark
             await WarmUpAsync(http, contexts[0], baseUrl);
             var idle = await IdleCpuAsync(http, contexts[0], baseUrl);
             var lone = await PageTurnsAsync(http, contexts.Take(1).ToList(), baseUrl, turns);
+            var floor = await FloorAsync(http, contexts[0], baseUrl, turns);
             var busy = await PageTurnsAsync(http, contexts, baseUrl, Math.Max(5, turns / 2));
             Console.WriteLine("Server CPU per page turn on the users grid (process CPU time delta / page turns clicked in the browser):");
             Console.WriteLine($"  idle baseline: the portal with one users grid open and untouched for {idle.Seconds:F0} s: {idle.MsPerSecond:F1} ms of CPU a second (timers, background services, the thread pool's spinning)");
             Console.WriteLine($"  1 circuit, {lone.Latencies.Count} turns:{"",-14} {lone.ServerCpuMs / lone.Latencies.Count,6:F1} ms   net of the idle baseline over its {lone.Wall.TotalSeconds:F1} s: {NetOfIdle(lone, idle),6:F1} ms");
             Console.WriteLine($"  {circuits} busy circuits, {busy.Latencies.Count} turns:{"",-8} {busy.ServerCpuMs / busy.Latencies.Count,6:F1} ms   net of the idle baseline over its {busy.Wall.TotalSeconds:F1} s: {NetOfIdle(busy, idle),6:F1} ms   {busy.ServerCpuMs / lone.ServerCpuMs * lone.Latencies.Count / busy.Latencies.Count,4:F1}x the lone circuit");
+            if (floor is not null)
+            {
+                Console.WriteLine($"  the floor, 1 circuit, {floor.Latencies.Count} turns: {floor.ServerCpuMs / floor.Latencies.Count,6:F1} ms   net of the idle baseline over its {floor.Wall.TotalSeconds:F1} s: {NetOfIdle(floor, idle),6:F1} ms   ({Floor.Path}: the same layout, pager and one-batch turn, 25 rows of users-grid markup, no data call)");
+                Console.WriteLine($"  the users grid's own part (lone turn minus the floor): {NetOfIdle(lone, idle) - NetOfIdle(floor, idle),6:F1} ms; the lone turn is {NetOfIdle(lone, idle) / Math.Max(0.01, NetOfIdle(floor, idle)),4:F1}x the floor");
+            }
+            else
+            {
+                Console.WriteLine($"  the floor: not measured ({Floor.Path} is not in this build)");
+            }
+
             Console.WriteLine("  where the window's process CPU went (the idle part is the baseline's rate times the window's length):");
             Console.WriteLine($"    1 circuit:{"",-12} {Split(lone, idle)}");
+            if (floor is not null)
+            {
+                Console.WriteLine($"    the floor:{"",-12} {Split(floor, idle)}");
+            }
+
             Console.WriteLine($"    {circuits} busy circuits:{"",-3} {Split(busy, idle)}");
             Console.WriteLine($"The portal's context switches per page turn (getrusage, ended threads included; idle baseline {idle.SwitchesPerSecond:N0} a second; 0 from a build that does not report them):");
             Console.WriteLine($"  1 circuit:{"",-14} {lone.ContextSwitches / (double)lone.Latencies.Count,8:N1}   net of the idle baseline: {(lone.ContextSwitches - idle.SwitchesPerSecond * lone.Wall.TotalSeconds) / lone.Latencies.Count,8:N1}");
             Console.WriteLine($"  {circuits} busy circuits:{"",-5} {busy.ContextSwitches / (double)busy.Latencies.Count,8:N1}   net of the idle baseline: {(busy.ContextSwitches - idle.SwitchesPerSecond * busy.Wall.TotalSeconds) / busy.Latencies.Count,8:N1}");
+            if (floor is not null)
+            {
+                Console.WriteLine($"  the floor:{"",-14} {floor.ContextSwitches / (double)floor.Latencies.Count,8:N1}   net of the idle baseline: {(floor.ContextSwitches - idle.SwitchesPerSecond * floor.Wall.TotalSeconds) / floor.Latencies.Count,8:N1}");
+            }
+
             if (idle.AllocatedPerSecond > 0)
             {
                 // Allocation is what the code asked for; CPU time also carries the neighbours' load (preemption, caches).
                 Console.WriteLine($"Managed allocation per page turn (GC.GetTotalAllocatedBytes delta / turns; idle baseline {idle.AllocatedPerSecond / 1024:N0} KB a second):");
                 Console.WriteLine($"  1 circuit:{"",-14} {lone.AllocatedBytes / 1024.0 / lone.Latencies.Count,8:N1} KB   net of the idle baseline: {NetAllocation(lone, idle) / 1024,8:N1} KB   ({lone.Gen0Collections} gen-0 collections)");
                 Console.WriteLine($"  {circuits} busy circuits:{"",-5} {busy.AllocatedBytes / 1024.0 / busy.Latencies.Count,8:N1} KB   net of the idle baseline: {NetAllocation(busy, idle) / 1024,8:N1} KB   ({busy.Gen0Collections} gen-0 collections)");
+                if (floor is not null)
+                {
+                    Console.WriteLine($"  the floor:{"",-14} {floor.AllocatedBytes / 1024.0 / floor.Latencies.Count,8:N1} KB   net of the idle baseline: {NetAllocation(floor, idle) / 1024,8:N1} KB");
+                }
             }
             else
             {
@@ -192,8 +217,9 @@ public static class CircuitsBenchmark
     /// so the first turns after a start cost several times what the steady state does (99 ms against 12 ms, measured in
     /// the tenth round). The figures after this are the steady state's; the blocks show how long it took to get there.
     /// </summary>
-    private static async Task WarmUpAsync(HttpClient http, IBrowserContext context, string baseUrl)
+    private static async Task WarmUpAsync(HttpClient http, IBrowserContext context, string baseUrl, GridTurn? grid = null)
     {
+        grid ??= Users;
         int turns = int.TryParse(Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_WARMUP"), out int given) ? Math.Max(0, given) : 80;
         if (turns == 0)
         {
@@ -201,7 +227,7 @@ public static class CircuitsBenchmark
         }
 
         var page = await context.NewPageAsync();
-        await OpenAsync(page, baseUrl + "/users");
+        await OpenAsync(page, baseUrl + grid.Path);
         var blocks = new List<string>();
         for (int done = 0; done < turns; done += 10)
         {
@@ -209,7 +235,7 @@ public static class CircuitsBenchmark
             int block = Math.Min(10, turns - done);
             for (int i = 0; i < block; i++)
             {
-                await TurnAsync(page);
+                await TurnAsync(page, grid);
             }
 
             var after = await SnapshotAsync(http, collect: false);
@@ -218,7 +244,7 @@ public static class CircuitsBenchmark
 
         await LeaveAsync(page);
         await Task.Delay(3000); // the tier-1 compiler's queue drains
-        Console.WriteLine($"Warm-up: {turns} page turns in one circuit before the measurements; process CPU per turn, blocks of ten (ms, idle not netted): {string.Join(" ", blocks)}");
+        Console.WriteLine($"Warm-up{(grid == Users ? "" : $" of {grid.Path}")}: {turns} page turns in one circuit before the measurements; process CPU per turn, blocks of ten (ms, idle not netted): {string.Join(" ", blocks)}");
     }
 
     private sealed record IdleRun(double Seconds, double MsPerSecond, double AllocatedPerSecond, double SwitchesPerSecond = 0);
@@ -354,20 +380,22 @@ public static class CircuitsBenchmark
     }
 
     /// <summary>Every context opens the users grid, turns 2 pages to warm up, then all turn <paramref name="turns"/> pages at once.</summary>
-    private static async Task<TurnRun> PageTurnsAsync(HttpClient http, List<IBrowserContext> contexts, string baseUrl, int turns)
+    private static async Task<TurnRun> PageTurnsAsync(HttpClient http, List<IBrowserContext> contexts, string baseUrl, int turns, GridTurn? grid = null)
     {
+        grid ??= Users;
         var pages = new List<IPage>();
         foreach (var context in contexts)
         {
             var page = await context.NewPageAsync();
-            await OpenAsync(page, baseUrl + "/users");
-            await TurnAsync(page);
-            await TurnAsync(page);
+            await OpenAsync(page, baseUrl + grid.Path);
+            await TurnAsync(page, grid);
+            await TurnAsync(page, grid);
             pages.Add(page);
         }
 
-        using var trace = contexts.Count == 1 ? await StartTraceAsync() : null;
-        using var perf = contexts.Count == 1 ? await StartPerfAsync() : null;
+        // The profilers record the users grid's lone turns only.
+        using var trace = contexts.Count == 1 && grid == Users ? await StartTraceAsync() : null;
+        using var perf = contexts.Count == 1 && grid == Users ? await StartPerfAsync() : null;
         var server = await SnapshotAsync(http, collect: false, takeActivities: true);
         double client = ClientCpuMs();
         var wall = Stopwatch.StartNew();
@@ -376,7 +404,7 @@ public static class CircuitsBenchmark
             var times = new List<double>();
             for (int i = 0; i < turns; i++)
             {
-                times.Add(await TurnAsync(page));
+                times.Add(await TurnAsync(page, grid));
             }
 
             return times;
@@ -448,15 +476,52 @@ public static class CircuitsBenchmark
         return perf;
     }
 
-    private static async Task<double> TurnAsync(IPage page)
+    /// <summary>A page whose "Next page" link turns a grid, and the attribute that names its rows.</summary>
+    private sealed record GridTurn(string Path, string RowAttribute);
+
+    private static readonly GridTurn Users = new("/users", "data-user-id");
+
+    /// <summary>
+    /// The portal's page-turn floor (App/Features/Diagnostics/TurnFloorPage.razor): the users grid's turn without its
+    /// work. Its figure, from the same run, says how much of a users-grid turn any 25-row page turn costs on this machine.
+    /// </summary>
+    private static readonly GridTurn Floor = new("/diagnostics/turn-floor", "data-row-id");
+
+    /// <summary>The floor's lone turns, warmed up as the users grid's were; null for a build without the page (ADMINPORTAL_BENCH_PORTAL).</summary>
+    private static async Task<TurnRun?> FloorAsync(HttpClient http, IBrowserContext context, string baseUrl, int turns)
     {
-        string? first = await page.Locator("[data-user-id]").First.GetAttributeAsync("data-user-id");
+        var probe = await context.NewPageAsync();
+        int rows = 0;
+        try
+        {
+            await OpenAsync(probe, baseUrl + Floor.Path);
+            rows = await probe.Locator($"[{Floor.RowAttribute}]").CountAsync();
+        }
+        catch (TimeoutException)
+        {
+            // An older build answers "not found" without an interactive page.
+        }
+
+        await LeaveAsync(probe);
+        if (rows == 0)
+        {
+            return null;
+        }
+
+        await WarmUpAsync(http, context, baseUrl, Floor);
+        return await PageTurnsAsync(http, [context], baseUrl, turns, Floor);
+    }
+
+    private static async Task<double> TurnAsync(IPage page, GridTurn grid)
+    {
+        string selector = $"[{grid.RowAttribute}]";
+        string? first = await page.Locator(selector).First.GetAttributeAsync(grid.RowAttribute);
         var watch = Stopwatch.StartNew();
         // A generous timeout: on a shared 2-core machine a click can wait long for its turn.
         await page.Locator("[aria-label=\"Next page\"]").ClickAsync(new LocatorClickOptions { Timeout = 120_000 });
         await page.WaitForFunctionAsync(
-            "first => { const row = document.querySelector('[data-user-id]'); return row !== null && row.getAttribute('data-user-id') !== first; }",
-            first, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 120_000 });
+            "([attribute, first]) => { const row = document.querySelector('[' + attribute + ']'); return row !== null && row.getAttribute(attribute) !== first; }",
+            new object?[] { grid.RowAttribute, first }, new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 120_000 });
         return watch.Elapsed.TotalMilliseconds;
     }
 
