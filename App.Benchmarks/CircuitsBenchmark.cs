@@ -49,6 +49,9 @@ public static class CircuitsBenchmark
             ["RateLimits__SignIn__PermitLimit"] = "100000",
             // The sync worker would otherwise work through the generated pending users during the measurements.
             ["Sync__Interval"] = "01:00:00",
+            // So would the reports' background refresh, a minute after the start: its first run compiled the report
+            // queries (334 methods JIT-compiled during the lone turns, measured in the sixteenth round).
+            ["Reports__BackgroundInterval"] = "01:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
@@ -68,6 +71,16 @@ public static class CircuitsBenchmark
         {
             settings["DOTNET_PerfMapEnabled"] = "1";
             settings["DOTNET_EnableWriteXorExecute"] = "0"; // else JIT-compiled code runs from a double mapping the map does not name
+        }
+
+        if (Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_JIT") is { Length: > 0 } jitLog)
+        {
+            // Every method the portal's JIT compiles, in order, with its tier: whether the measured turns are the
+            // steady state, or the tiered compiler is still at work during them.
+            jitLogFile = Path.GetFullPath(jitLog);
+            File.Delete(jitLogFile);
+            settings["DOTNET_JitStdOutFile"] = jitLogFile;
+            settings["DOTNET_JitDisasmSummary"] = "1";
         }
 
         using var server = Start(dll, root, settings);
@@ -212,15 +225,21 @@ public static class CircuitsBenchmark
     }
 
     /// <summary>
-    /// Turns before anything is measured (ADMINPORTAL_BENCH_WARMUP, default 80), printed in blocks of ten: with the
+    /// Turns before anything is measured (ADMINPORTAL_BENCH_WARMUP, default 200), printed in blocks of ten: with the
     /// tiered JIT a method runs unoptimised until it has been called 30 times and the background compiler has caught up,
     /// so the first turns after a start cost several times what the steady state does (99 ms against 12 ms, measured in
     /// the tenth round). The figures after this are the steady state's; the blocks show how long it took to get there.
     /// </summary>
+    /// <summary>
+    /// 200: after 80 turns (the default until the sixteenth round) the portal's JIT still compiled 215 methods at tier 1
+    /// during the 200 measured turns, and none in a later run (ADMINPORTAL_BENCH_JIT).
+    /// </summary>
+    private const int DefaultWarmUpTurns = 200;
+
     private static async Task WarmUpAsync(HttpClient http, IBrowserContext context, string baseUrl, GridTurn? grid = null)
     {
         grid ??= Users;
-        int turns = int.TryParse(Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_WARMUP"), out int given) ? Math.Max(0, given) : 80;
+        int turns = int.TryParse(Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_WARMUP"), out int given) ? Math.Max(0, given) : DefaultWarmUpTurns;
         if (turns == 0)
         {
             return;
@@ -393,9 +412,11 @@ public static class CircuitsBenchmark
             pages.Add(page);
         }
 
-        // The profilers record the users grid's lone turns only.
-        using var trace = contexts.Count == 1 && grid == Users ? await StartTraceAsync() : null;
-        using var perf = contexts.Count == 1 && grid == Users ? await StartPerfAsync() : null;
+        // The profilers record the users grid's lone turns, or with ADMINPORTAL_BENCH_PROFILE=floor the floor's.
+        bool profiled = contexts.Count == 1 && grid == (Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_PROFILE") == "floor" ? Floor : Users);
+        using var trace = profiled ? await StartTraceAsync() : null;
+        using var perf = profiled ? await StartPerfAsync() : null;
+        var jitBefore = JitCompiled();
         var server = await SnapshotAsync(http, collect: false, takeActivities: true);
         double client = ClientCpuMs();
         var wall = Stopwatch.StartNew();
@@ -412,6 +433,12 @@ public static class CircuitsBenchmark
         wall.Stop();
         double clientCpu = ClientCpuMs() - client;
         var after = await SnapshotAsync(http, collect: false, takeActivities: true);
+        var jitAfter = JitCompiled();
+        if (jitLogFile is not null)
+        {
+            Console.WriteLine($"  (JIT during {turns} turns of {grid.Path} in {contexts.Count} circuit(s): {jitAfter.All - jitBefore.All} methods compiled, {jitAfter.Tier1 - jitBefore.Tier1} of them at tier 1; lines {jitBefore.All + 1}–{jitAfter.All} of {jitLogFile})");
+        }
+
         foreach (var profiler in new[] { trace, perf }.OfType<Process>())
         {
             // dotnet-trace writes its file out on Ctrl+C.
@@ -618,6 +645,28 @@ public static class CircuitsBenchmark
     }
 
     private static int portalPid;
+
+    /// <summary>ADMINPORTAL_BENCH_JIT: the portal's JIT log (DOTNET_JitDisasmSummary), or null.</summary>
+    private static string? jitLogFile;
+
+    /// <summary>How many methods the portal's JIT has compiled so far, and how many of them at tier 1 (0 without ADMINPORTAL_BENCH_JIT).</summary>
+    private static (int All, int Tier1) JitCompiled()
+    {
+        if (jitLogFile is null || !File.Exists(jitLogFile))
+        {
+            return (0, 0);
+        }
+
+        using var reader = new StreamReader(new FileStream(jitLogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        int all = 0, tier1 = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            all++;
+            tier1 += line.Contains("[Tier1", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return (all, tier1);
+    }
 
     private static bool IsPortal(int pid) => pid == portalPid;
 
