@@ -225,17 +225,17 @@ public static class CircuitsBenchmark
     }
 
     /// <summary>
-    /// Turns before anything is measured (ADMINPORTAL_BENCH_WARMUP, default 200), printed in blocks of ten: with the
-    /// tiered JIT a method runs unoptimised until it has been called 30 times and the background compiler has caught up,
-    /// so the first turns after a start cost several times what the steady state does (99 ms against 12 ms, measured in
-    /// the tenth round). The figures after this are the steady state's; the blocks show how long it took to get there.
-    /// </summary>
-    /// <summary>
     /// 200: after 80 turns (the default until the sixteenth round) the portal's JIT still compiled 215 methods at tier 1
     /// during the 200 measured turns, and none in a later run (ADMINPORTAL_BENCH_JIT).
     /// </summary>
     private const int DefaultWarmUpTurns = 200;
 
+    /// <summary>
+    /// Turns before anything is measured (ADMINPORTAL_BENCH_WARMUP, default 200), printed in blocks of ten: with the
+    /// tiered JIT a method runs unoptimised until it has been called 30 times and the background compiler has caught up,
+    /// so the first turns after a start cost several times what the steady state does (99 ms against 12 ms, measured in
+    /// the tenth round). The figures after this are the steady state's; the blocks show how long it took to get there.
+    /// </summary>
     private static async Task WarmUpAsync(HttpClient http, IBrowserContext context, string baseUrl, GridTurn? grid = null)
     {
         grid ??= Users;
