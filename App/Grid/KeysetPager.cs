@@ -20,6 +20,25 @@ public abstract class KeysetSort<T, TRow>
     public abstract IQueryable<T> Seek(IQueryable<T> query, PageCursor cursor, bool descending, bool nullsHigh);
 
     public abstract PageCursor CursorOf(TRow row);
+
+    /// <summary>
+    /// The page query of <paramref name="root"/> in this sort, compiled once (<see cref="CompiledPages{TContext, T, TShape, TRow}"/>):
+    /// the cursor's key and id, the root's scope and the row count are the compiled query's parameters.
+    /// </summary>
+    /// <summary>Where a page after <paramref name="cursor"/> starts; the cursor fits (<see cref="Fits"/>).</summary>
+    internal abstract PageSeek SeekOf(PageCursor cursor);
+
+    internal abstract Func<TContext, long, PageCursor?, int, IAsyncEnumerable<TShape>> Compile<TContext, TShape>(
+        Expression<Func<TContext, long, IQueryable<T>>> root, Expression<Func<T, TShape>> shape, bool descending, PageSeek seek, bool nullsHigh, int? literalTake)
+        where TContext : DbContext;
+}
+
+/// <summary>Where a page starts: at the top, after a cursor with a key, or after a cursor inside the NULL block.</summary>
+internal enum PageSeek
+{
+    None,
+    Key,
+    NullKey,
 }
 
 /// <summary>Sorts by the key types the grids use: text, whole numbers, times, and times that may be NULL.</summary>
@@ -85,6 +104,8 @@ internal sealed class KeysetSort<T, TRow, TKey> : KeysetSort<T, TRow>
 
     public override bool Fits(PageCursor cursor) => parse(cursor.Key, out _);
 
+    internal override PageSeek SeekOf(PageCursor cursor) => parse(cursor.Key, out TKey value) && nullable && value is null ? PageSeek.NullKey : PageSeek.Key;
+
     public override IOrderedQueryable<T> Order(IQueryable<T> query, bool descending) =>
         descending ? query.OrderByDescending(key).ThenByDescending(id) : query.OrderBy(key).ThenBy(id);
 
@@ -103,35 +124,81 @@ internal sealed class KeysetSort<T, TRow, TKey> : KeysetSort<T, TRow>
             return query; // Fits says no first; a caller that did not ask gets the first page, never an error
         }
 
-        var row = key.Parameters[0];
+        var predicate = Beyond(nullable && value is null ? null : Parameter(value), Parameter(cursor.Id), descending, nullsHigh);
+        return query.Where(Expression.Lambda<Func<T, bool>>(predicate, key.Parameters[0]));
+    }
+
+    /// <summary>
+    /// The seek predicate over the row parameter of <see cref="key"/>: beyond the key <paramref name="value"/> (null for
+    /// a cursor inside the NULL block) and the id <paramref name="cursorId"/>. Both are closure fields for a LINQ query
+    /// (<see cref="Seek"/>) and lambda parameters for a compiled one (<see cref="Compile"/>).
+    /// </summary>
+    private Expression Beyond(Expression? value, Expression cursorId, bool descending, bool nullsHigh)
+    {
         var keyBody = key.Body;
         var idBeyond = descending
-            ? Expression.LessThan(id.Body, Parameter(cursor.Id))
-            : Expression.GreaterThan(id.Body, Parameter(cursor.Id));
-        Expression predicate;
-        if (nullable && value is null)
+            ? Expression.LessThan(id.Body, cursorId)
+            : Expression.GreaterThan(id.Body, cursorId);
+        if (value is null)
         {
             // The cursor is inside the NULL block: NULLs with a later id, then (when NULLs come first) every other row.
             var isNull = Expression.Equal(keyBody, Expression.Constant(null, typeof(TKey)));
-            predicate = NullsFirst(descending, nullsHigh)
+            return NullsFirst(descending, nullsHigh)
                 ? Expression.OrElse(Expression.Not(isNull), idBeyond)
                 : Expression.AndAlso(isNull, idBeyond);
         }
-        else
+
+        Expression predicate = Expression.AndAlso(
+            Compare(descending ? ExpressionType.LessThanOrEqual : ExpressionType.GreaterThanOrEqual, keyBody, value),
+            Expression.OrElse(Compare(descending ? ExpressionType.LessThan : ExpressionType.GreaterThan, keyBody, value), idBeyond));
+        if (nullable && !NullsFirst(descending, nullsHigh))
         {
-            var boxed = Parameter(value);
-            predicate = Expression.AndAlso(
-                Compare(descending ? ExpressionType.LessThanOrEqual : ExpressionType.GreaterThanOrEqual, keyBody, boxed),
-                Expression.OrElse(Compare(descending ? ExpressionType.LessThan : ExpressionType.GreaterThan, keyBody, boxed), idBeyond));
-            if (nullable && !NullsFirst(descending, nullsHigh))
-            {
-                // NULLs come after every value in this direction: they are all still ahead.
-                predicate = Expression.OrElse(predicate, Expression.Equal(keyBody, Expression.Constant(null, typeof(TKey))));
-            }
+            // NULLs come after every value in this direction: they are all still ahead.
+            predicate = Expression.OrElse(predicate, Expression.Equal(keyBody, Expression.Constant(null, typeof(TKey))));
         }
 
-        return query.Where(Expression.Lambda<Func<T, bool>>(predicate, row));
+        return predicate;
     }
+
+    internal override Func<TContext, long, PageCursor?, int, IAsyncEnumerable<TShape>> Compile<TContext, TShape>(
+        Expression<Func<TContext, long, IQueryable<T>>> root, Expression<Func<T, TShape>> shape, bool descending, PageSeek seek, bool nullsHigh, int? literalTake)
+    {
+        var db = root.Parameters[0];
+        var scope = root.Parameters[1];
+        var cursorKey = Expression.Parameter(typeof(TKey), "cursorKey");
+        var cursorId = Expression.Parameter(typeof(long), "cursorId");
+        var take = Expression.Parameter(typeof(int), "take");
+        var row = key.Parameters[0];
+
+        Expression query = root.Body;
+        if (seek != PageSeek.None)
+        {
+            var beyond = Beyond(seek == PageSeek.Key ? cursorKey : null, cursorId, descending, nullsHigh);
+            query = Call(nameof(Queryable.Where), [typeof(T)], query, Expression.Lambda<Func<T, bool>>(beyond, row));
+        }
+
+        query = Call(descending ? nameof(Queryable.OrderByDescending) : nameof(Queryable.OrderBy), [typeof(T), typeof(TKey)], query, key);
+        query = Call(descending ? nameof(Queryable.ThenByDescending) : nameof(Queryable.ThenBy), [typeof(T), typeof(long)], query, id);
+        query = Expression.Call(typeof(Queryable), nameof(Queryable.Take), [typeof(T)], query,
+            literalTake is int literal ? Expression.Constant(literal) : take);
+        query = Call(nameof(Queryable.Select), [typeof(T), typeof(TShape)], query, shape);
+
+        var compiled = EF.CompileAsyncQuery(Expression.Lambda<Func<TContext, long, TKey, long, int, IQueryable<TShape>>>(query, db, scope, cursorKey, cursorId, take));
+        var parse = this.parse;
+        return (context, scopeId, cursor, count) =>
+        {
+            TKey value = default!;
+            if (seek != PageSeek.None && (cursor is null || !parse(cursor.Key, out value)))
+            {
+                throw new ArgumentException("The cursor does not fit the compiled seek.", nameof(cursor)); // the pager checks first
+            }
+
+            return compiled(context, scopeId, value, cursor?.Id ?? 0, count);
+        };
+    }
+
+    private static MethodCallExpression Call(string method, Type[] types, Expression source, LambdaExpression lambda) =>
+        Expression.Call(typeof(Queryable), method, types, source, Expression.Quote(lambda));
 
     /// <summary>PostgreSQL sorts NULL above every value, SQLite below: in the read direction, do NULLs come first?</summary>
     private static bool NullsFirst(bool descending, bool nullsHigh) => descending == nullsHigh;
@@ -177,7 +244,7 @@ public static class KeysetPager
     }
 
     /// <summary>The page without its count (one command): what <see cref="ReadAsync"/> does before it counts.</summary>
-    public static async Task<GridPage<TRow>> ReadRowsAsync<T, TShape, TRow>(
+    public static Task<GridPage<TRow>> ReadRowsAsync<T, TShape, TRow>(
         IQueryable<T> filtered,
         KeysetSort<T, TRow> sort,
         bool descending,
@@ -185,7 +252,24 @@ public static class KeysetPager
         bool nullsHigh,
         Func<IQueryable<T>, IQueryable<TShape>> project,
         Func<TShape, TRow> toRow,
-        CancellationToken cancellationToken) where T : class
+        CancellationToken cancellationToken) where T : class =>
+        ReadRowsAsync(sort, descending, request, toRow, (cursor, readDescending, take) =>
+        {
+            var query = cursor is null ? filtered : sort.Seek(filtered, cursor, readDescending, nullsHigh);
+            return project(LiteralLimit.Take(sort.Order(query, readDescending), take)).ToListAsync(cancellationToken);
+        });
+
+    /// <summary>
+    /// The pager itself: a tampered cursor reads the first page; Before and Last read backwards and flip the rows back;
+    /// one row more than asked says whether another page follows. <paramref name="fetch"/> reads up to <c>take</c>
+    /// shapes beyond the cursor (none: from the top) in the given direction.
+    /// </summary>
+    internal static async Task<GridPage<TRow>> ReadRowsAsync<T, TShape, TRow>(
+        KeysetSort<T, TRow> sort,
+        bool descending,
+        PageRequest request,
+        Func<TShape, TRow> toRow,
+        Func<PageCursor?, bool, int, Task<List<TShape>>> fetch)
     {
         int size = Math.Clamp(request.Size, 1, GridPage.MaxSize);
         if (request.Cursor is { } given && !sort.Fits(given))
@@ -195,13 +279,8 @@ public static class KeysetPager
 
         bool backwards = request.Kind is PageRequestKind.Before or PageRequestKind.Last;
         bool readDescending = descending != backwards;
-        var query = filtered;
-        if (request.Cursor is { } cursor && request.Kind is PageRequestKind.After or PageRequestKind.Before)
-        {
-            query = sort.Seek(query, cursor, readDescending, nullsHigh);
-        }
-
-        var fetched = await project(LiteralLimit.Take(sort.Order(query, readDescending), size + 1)).ToListAsync(cancellationToken);
+        var seekFrom = request.Kind is PageRequestKind.After or PageRequestKind.Before ? request.Cursor : null;
+        var fetched = await fetch(seekFrom, readDescending, size + 1);
         bool more = fetched.Count > size;
         var rows = new List<TRow>(Math.Min(fetched.Count, size));
         for (int i = 0; i < fetched.Count && i < size; i++)
