@@ -152,7 +152,9 @@ public static class CircuitsBenchmark
             var idle = await IdleCpuAsync(http, contexts[0], baseUrl);
             var lone = await PageTurnsAsync(http, contexts.Take(1).ToList(), baseUrl, turns);
             var floor = await FloorAsync(http, contexts[0], baseUrl, turns);
+            var bare = floor is null ? null : await FloorAsync(http, contexts[0], baseUrl, turns, BareFloor);
             var busy = await PageTurnsAsync(http, contexts, baseUrl, Math.Max(5, turns / 2));
+            var rounds = floor is null ? [] : await RoundsAsync(http, contexts[0], baseUrl, turns, idle, withBare: bare is not null);
             Console.WriteLine("Server CPU per page turn on the users grid (process CPU time delta / page turns clicked in the browser):");
             Console.WriteLine($"  idle baseline: the portal with one users grid open and untouched for {idle.Seconds:F0} s: {idle.MsPerSecond:F1} ms of CPU a second (timers, background services, the thread pool's spinning)");
             Console.WriteLine($"  1 circuit, {lone.Latencies.Count} turns:{"",-14} {lone.ServerCpuMs / lone.Latencies.Count,6:F1} ms   net of the idle baseline over its {lone.Wall.TotalSeconds:F1} s: {NetOfIdle(lone, idle),6:F1} ms");
@@ -161,10 +163,33 @@ public static class CircuitsBenchmark
             {
                 Console.WriteLine($"  the floor, 1 circuit, {floor.Latencies.Count} turns: {floor.ServerCpuMs / floor.Latencies.Count,6:F1} ms   net of the idle baseline over its {floor.Wall.TotalSeconds:F1} s: {NetOfIdle(floor, idle),6:F1} ms   ({Floor.Path}: the same layout, pager and one-batch turn, 25 rows of users-grid markup, no data call)");
                 Console.WriteLine($"  the users grid's own part (lone turn minus the floor): {NetOfIdle(lone, idle) - NetOfIdle(floor, idle),6:F1} ms; the lone turn is {NetOfIdle(lone, idle) / Math.Max(0.01, NetOfIdle(floor, idle)),4:F1}x the floor");
+                if (bare is not null)
+                {
+                    Console.WriteLine($"  the bare floor, {bare.Latencies.Count} turns: {bare.ServerCpuMs / bare.Latencies.Count,6:F1} ms   net of the idle baseline over its {bare.Wall.TotalSeconds:F1} s: {NetOfIdle(bare, idle),6:F1} ms   ({BareFloor.Path}: the floor without the portal's layout; the layout's part: {NetOfIdle(floor, idle) - NetOfIdle(bare, idle):F1} ms)");
+                }
             }
             else
             {
                 Console.WriteLine($"  the floor: not measured ({Floor.Path} is not in this build)");
+            }
+
+            if (rounds.Count > 0)
+            {
+                bool withBare = rounds[0].Bare is not null;
+                Console.WriteLine($"  interleaved: {rounds.Count} rounds in one circuit of {rounds[0].Turns} turns each of the users grid, the floor{(withBare ? " and the bare floor" : "")}, the order rotating every round, each net of the idle baseline:");
+                foreach (var (round, i) in rounds.Select((round, i) => (round, i)))
+                {
+                    string bareColumns = round.Bare is double b ? $"   bare floor {b,5:F2} ms   layout's part {round.Floor - b,5:F2} ms" : "";
+                    Console.WriteLine($"    round {i + 1}: users grid {round.Users,5:F2} ms   floor {round.Floor,5:F2} ms   own part {round.Users - round.Floor,5:F2} ms{bareColumns}");
+                }
+
+                var ownParts = rounds.Select(round => round.Users - round.Floor).ToList();
+                Console.WriteLine($"    median:  users grid {Percentile(rounds.Select(round => round.Users).ToList(), 50),5:F2} ms   floor {Percentile(rounds.Select(round => round.Floor).ToList(), 50),5:F2} ms   own part {Percentile(ownParts, 50),5:F2} ms (range {ownParts.Min():F2}–{ownParts.Max():F2})");
+                if (withBare)
+                {
+                    var layoutParts = rounds.Select(round => round.Floor - round.Bare!.Value).ToList();
+                    Console.WriteLine($"             bare floor {Percentile(rounds.Select(round => round.Bare!.Value).ToList(), 50),5:F2} ms   the layout's part {Percentile(layoutParts, 50),5:F2} ms (range {layoutParts.Min():F2}–{layoutParts.Max():F2}); each median is of the rounds' own figures");
+                }
             }
 
             Console.WriteLine("  where the window's process CPU went (the idle part is the baseline's rate times the window's length):");
@@ -399,7 +424,7 @@ public static class CircuitsBenchmark
     }
 
     /// <summary>Every context opens the users grid, turns 2 pages to warm up, then all turn <paramref name="turns"/> pages at once.</summary>
-    private static async Task<TurnRun> PageTurnsAsync(HttpClient http, List<IBrowserContext> contexts, string baseUrl, int turns, GridTurn? grid = null)
+    private static async Task<TurnRun> PageTurnsAsync(HttpClient http, List<IBrowserContext> contexts, string baseUrl, int turns, GridTurn? grid = null, bool profile = true)
     {
         grid ??= Users;
         var pages = new List<IPage>();
@@ -413,7 +438,7 @@ public static class CircuitsBenchmark
         }
 
         // The profilers record the users grid's lone turns, or with ADMINPORTAL_BENCH_PROFILE=floor the floor's.
-        bool profiled = contexts.Count == 1 && grid == (Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_PROFILE") == "floor" ? Floor : Users);
+        bool profiled = profile && contexts.Count == 1 && grid == (Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_PROFILE") == "floor" ? Floor : Users);
         using var trace = profiled ? await StartTraceAsync() : null;
         using var perf = profiled ? await StartPerfAsync() : null;
         var jitBefore = JitCompiled();
@@ -514,15 +539,19 @@ public static class CircuitsBenchmark
     /// </summary>
     private static readonly GridTurn Floor = new("/diagnostics/turn-floor", "data-row-id");
 
+    /// <summary>The floor in a layout that is only the page (TurnFloorBarePage): the floor minus this is the portal layout's part.</summary>
+    private static readonly GridTurn BareFloor = new("/diagnostics/turn-floor/bare", "data-row-id");
+
     /// <summary>The floor's lone turns, warmed up as the users grid's were; null for a build without the page (ADMINPORTAL_BENCH_PORTAL).</summary>
-    private static async Task<TurnRun?> FloorAsync(HttpClient http, IBrowserContext context, string baseUrl, int turns)
+    private static async Task<TurnRun?> FloorAsync(HttpClient http, IBrowserContext context, string baseUrl, int turns, GridTurn? floor = null)
     {
+        floor ??= Floor;
         var probe = await context.NewPageAsync();
         int rows = 0;
         try
         {
-            await OpenAsync(probe, baseUrl + Floor.Path);
-            rows = await probe.Locator($"[{Floor.RowAttribute}]").CountAsync();
+            await OpenAsync(probe, baseUrl + floor.Path);
+            rows = await probe.Locator($"[{floor.RowAttribute}]").CountAsync();
         }
         catch (TimeoutException)
         {
@@ -535,8 +564,38 @@ public static class CircuitsBenchmark
             return null;
         }
 
-        await WarmUpAsync(http, context, baseUrl, Floor);
-        return await PageTurnsAsync(http, [context], baseUrl, turns, Floor);
+        await WarmUpAsync(http, context, baseUrl, floor);
+        return await PageTurnsAsync(http, [context], baseUrl, turns, floor);
+    }
+
+    private sealed record Round(int Turns, double Users, double Floor, double? Bare);
+
+    /// <summary>
+    /// ADMINPORTAL_BENCH_ROUNDS rounds (default 7) of the users grid's lone turns, the floor's and the bare floor's, a
+    /// quarter of the turns each (at least 10), in one circuit, the order rotating every round. A lone run and a floor
+    /// run a minute apart differed by the machine's load as much as by the page (a lone turn read 3.8–5.8 ms in three
+    /// runs of one build, sixteenth round); within a round they share the load, and the median of the rounds'
+    /// differences is steadier than the difference of one long window each.
+    /// </summary>
+    private static async Task<List<Round>> RoundsAsync(HttpClient http, IBrowserContext context, string baseUrl, int turns, IdleRun idle, bool withBare)
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_ROUNDS"), out int asked) && asked >= 0 ? asked : 7;
+        int perRound = Math.Max(10, turns / 4);
+        GridTurn[] grids = withBare ? [Users, Floor, BareFloor] : [Users, Floor];
+        var rounds = new List<Round>();
+        for (int i = 0; i < count; i++)
+        {
+            var net = new Dictionary<GridTurn, double>();
+            for (int j = 0; j < grids.Length; j++)
+            {
+                var grid = grids[(i + j) % grids.Length];
+                net[grid] = NetOfIdle(await PageTurnsAsync(http, [context], baseUrl, perRound, grid, profile: false), idle);
+            }
+
+            rounds.Add(new Round(perRound, net[Users], net[Floor], withBare ? net[BareFloor] : null));
+        }
+
+        return rounds;
     }
 
     private static async Task<double> TurnAsync(IPage page, GridTurn grid)

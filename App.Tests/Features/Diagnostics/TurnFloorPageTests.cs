@@ -82,3 +82,46 @@ public sealed class TurnFloorPageTests : BunitContext
         Assert.True(TurnFloorPage.StartOf(new PageRequest(PageRequestKind.Last)) > 0);
     }
 }
+
+/// <summary>
+/// The bare floor: the floor's page in a layout that is only the page, for the benchmark's "the layout's part". Its
+/// route, layout and sign-in check are the page's own attributes; its rows and pager are the floor's.
+/// </summary>
+public sealed class TurnFloorBarePageTests : BunitContext
+{
+    [Fact]
+    public void BareFloor_OwnRouteAndLayout_SameSignInCheck()
+    {
+        var type = typeof(TurnFloorBarePage);
+        Assert.Equal([TurnFloorBarePage.Path], type.GetCustomAttributes(typeof(RouteAttribute), inherit: false).Cast<RouteAttribute>().Select(r => r.Template));
+        Assert.Equal(typeof(BareLayout), ((LayoutAttribute)Attribute.GetCustomAttribute(type, typeof(LayoutAttribute))!).LayoutType);
+        Assert.NotNull(Attribute.GetCustomAttribute(type, typeof(Microsoft.AspNetCore.Authorization.AuthorizeAttribute)));
+    }
+
+    [Theory]
+    [InlineData("", "0")]
+    [InlineData("?after=MjR8", "25")] // "24|"
+    [InlineData("?after=OTk5OTk5OTk5OTk5OTk5OTk5OTl8", "0")] // an id beyond long: the first page
+    [InlineData("?last=1", "9999975")]
+    public void BareFloor_SettingOn_RowsAtTheAskedPosition(string query, string firstRow)
+    {
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [BenchmarkEndpoints.Setting] = "true" }).Build());
+        Services.GetRequiredService<NavigationManager>().NavigateTo(TurnFloorBarePage.Path + query);
+
+        var page = Render<TurnFloorBarePage>();
+
+        var rows = page.FindAll("[data-row-id]");
+        Assert.Equal(25, rows.Count);
+        Assert.Equal(firstRow, rows[0].GetAttribute("data-row-id"));
+        Assert.NotNull(page.Find("a[aria-label='Next page'], button[aria-label='Next page']"));
+    }
+
+    [Fact]
+    public void BareLayout_RendersOnlyTheBody()
+    {
+        var layout = Render<BareLayout>(parameters => parameters.Add(l => l.Body, (RenderFragment)(builder => builder.AddMarkupContent(0, "<p id=\"body\">page</p>"))));
+
+        Assert.Equal("page", layout.Find("[role=main] #body").TextContent);
+        Assert.Empty(layout.FindAll("header, nav, .mud-appbar, .mud-drawer"));
+    }
+}
