@@ -552,13 +552,14 @@ public static class CircuitsBenchmark
         {
             await OpenAsync(probe, baseUrl + floor.Path);
             rows = await probe.Locator($"[{floor.RowAttribute}]").CountAsync();
+            await LeaveAsync(probe);
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
-            // An older build answers "not found" without an interactive page.
+            // An older build answers "not found" (a refused navigation, or no interactive page before the timeout).
+            await probe.CloseAsync();
         }
 
-        await LeaveAsync(probe);
         if (rows == 0)
         {
             return null;

@@ -202,6 +202,32 @@ public sealed class UsersComponentsTests : BunitContext, IAsyncLifetime
         Assert.Equal("/identity-providers", blocker.QuerySelector("a")!.GetAttribute("href"));
     }
 
+    /// <summary>
+    /// The page checks its two policies once per authentication state (PolicyChecks), not with an AuthorizeView on every
+    /// render: support may manage sign-in (the bulk bar) but not invite; a new sign-in state is checked again at once.
+    /// </summary>
+    [Fact]
+    public async Task Grid_InviteAndBulkBar_FollowThePolicies_AndANewSignInState()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/users");
+        var grid = Render<UsersPage>();
+        grid.WaitForAssertion(() => Assert.NotEmpty(grid.FindAll("tr[data-user-id]")), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("Invite a person", grid.Markup);
+        await grid.Find("tr[data-user-id] input[type=checkbox]").CheckRowAsync(true);
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=bulk-bar]")));
+
+        authorization.SetPolicies(PortalPolicies.Roles.Where(p => p.Value.Contains(PortalRole.CustomerAdmin)).Select(p => p.Key).ToArray());
+        authorization.SetClaims(new Claim(PortalClaimTypes.Role, PortalRoles.CustomerAdmin), new Claim(PortalClaimTypes.CustomerId, contoso.ToString()));
+        authorization.SetAuthorized("Customer admin");
+        grid.WaitForAssertion(() => Assert.Contains("Invite a person", grid.Markup), TimeSpan.FromSeconds(10));
+        Assert.Equal("/users/invite", grid.FindAll("a").Single(a => a.TextContent.Contains("Invite a person")).GetAttribute("href"));
+
+        authorization.SetPolicies(PortalPolicies.ViewUsers);
+        authorization.SetAuthorized("Viewer");
+        grid.WaitForAssertion(() => Assert.DoesNotContain("Invite a person", grid.Markup), TimeSpan.FromSeconds(10));
+        Assert.Empty(grid.FindAll("[data-testid=bulk-bar]"));
+    }
+
     [Fact]
     public async Task Grid_BulkBar_HiddenUntilASelection_ThenScopedToItWithNoActionChosen()
     {

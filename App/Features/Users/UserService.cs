@@ -47,26 +47,26 @@ public sealed class UserService(IDbContextFactory<PortalDbContext> factory, Time
     private async Task<GridPage<UserRow>> ReadAsync(UserFilter filter, PageRequest request, bool withCount, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var filtered = Filter(db, filter);
-        var page = await ReadRowsAsync(db, filtered, filter, request, cancellationToken);
+        var page = await ReadRowsAsync(db, filter, request, cancellationToken);
         if (!withCount)
         {
             return page;
         }
 
-        // The sort and direction do not change how many rows match; everything else in the filter does.
+        // The sort and direction do not change how many rows match; everything else in the filter does. The filtered
+        // query is built only when it is counted: a turn of the unfiltered view needs neither it nor the count.
         var key = (db.Tenant, filter with { Sort = UserSort.Name, Descending = false });
-        return page with { Total = await rememberedCount.GetAsync(key, () => CappedCount.CountAsync(filtered, cancellationToken)) };
+        return page with { Total = await rememberedCount.GetAsync(key, () => CappedCount.CountAsync(Filter(db, filter), cancellationToken)) };
     }
 
     /// <summary>The page's rows on a context the caller owns: the benchmark times the query apart from the context.</summary>
     public Task<GridPage<UserRow>> GetRowsAsync(PortalDbContext db, UserFilter filter, PageRequest request, CancellationToken cancellationToken = default) =>
-        ReadRowsAsync(db, Filter(db, filter), filter, request, cancellationToken);
+        ReadRowsAsync(db, filter, request, cancellationToken);
 
-    private static Task<GridPage<UserRow>> ReadRowsAsync(PortalDbContext db, IQueryable<User> filtered, UserFilter filter, PageRequest request, CancellationToken cancellationToken) =>
+    private Task<GridPage<UserRow>> ReadRowsAsync(PortalDbContext db, UserFilter filter, PageRequest request, CancellationToken cancellationToken) =>
         db.Tenant is { AllCustomers: false, CustomerId: long customerId } && IsUnfiltered(filter) && CompiledPages<PortalDbContext, User, UserShape, UserRow>.Serves(request)
             ? Unfiltered.ReadRowsAsync(db, customerId, SortOf(filter.Sort), filter.Descending, request, cancellationToken)
-            : KeysetPager.ReadRowsAsync(filtered, SortOf(filter.Sort), filter.Descending, request, KeysetPager.NullsSortHigh(db), Project, ToRow, cancellationToken);
+            : KeysetPager.ReadRowsAsync(Filter(db, filter), SortOf(filter.Sort), filter.Descending, request, KeysetPager.NullsSortHigh(db), Project, ToRow, cancellationToken);
 
     private static readonly UserFilter NoFilter = new();
 
