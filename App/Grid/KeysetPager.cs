@@ -21,12 +21,13 @@ public abstract class KeysetSort<T, TRow>
 
     public abstract PageCursor CursorOf(TRow row);
 
+    /// <summary>Where a page after <paramref name="cursor"/> starts; the cursor fits (<see cref="Fits"/>).</summary>
+    internal abstract PageSeek SeekOf(PageCursor cursor);
+
     /// <summary>
     /// The page query of <paramref name="root"/> in this sort, compiled once (<see cref="CompiledPages{TContext, T, TShape, TRow}"/>):
     /// the cursor's key and id, the root's scope and the row count are the compiled query's parameters.
     /// </summary>
-    /// <summary>Where a page after <paramref name="cursor"/> starts; the cursor fits (<see cref="Fits"/>).</summary>
-    internal abstract PageSeek SeekOf(PageCursor cursor);
 
     internal abstract Func<TContext, long, PageCursor?, int, IAsyncEnumerable<TShape>> Compile<TContext, TShape>(
         Expression<Func<TContext, long, IQueryable<T>>> root, Expression<Func<T, TShape>> shape, bool descending, PageSeek seek, bool nullsHigh, int? literalTake)
