@@ -4,6 +4,7 @@ using AdminPortal.App.Features.Sites;
 using AdminPortal.App.Features.Users;
 using AdminPortal.App.Grid;
 using AdminPortal.App.Tenancy;
+using AdminPortal.Tests.Features.Users;
 using AdminPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,22 +62,7 @@ public class CompiledPagesTests
     private static UserService Users(IServiceProvider services) =>
         new(services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System);
 
-    public static TheoryData<DatabaseProvider, UserSort, bool> SortCases()
-    {
-        var data = new TheoryData<DatabaseProvider, UserSort, bool>();
-        foreach (var provider in new[] { DatabaseProvider.Sqlite, DatabaseProvider.Postgres })
-        {
-            foreach (var sort in Enum.GetValues<UserSort>())
-            {
-                data.Add(provider, sort, false);
-                data.Add(provider, sort, true);
-            }
-        }
-
-        return data;
-    }
-
-    [Theory, MemberData(nameof(SortCases))]
+    [Theory, MemberData(nameof(UserServiceTests.SortCases), MemberType = typeof(UserServiceTests))]
     public async Task UnfilteredView_EverySortDirectionAndCursor_PagesAsTheLinqPagerDoes(DatabaseProvider provider, UserSort sort, bool descending)
     {
         await using var database = await TestDatabase.CreateMigratedAsync(provider);
