@@ -134,12 +134,26 @@ public static class CircuitsBenchmark
             foreach (var (name, path) in new[] { ("dashboard (baseline)", "/"), ("users grid", "/users"), ("posts grid", "/posts"), ("user detail", $"/users/{userId}"), ("post editor", $"/posts/{postId}") }
                 .Where(page => heaps && (heapPages.Length == 0 || heapPages.Contains(page.Item1))))
             {
-                var heap = await HeapPerCircuitAsync(http, contexts, baseUrl + path, name, server.Id);
+                // ADMINPORTAL_BENCH_HEAP_REPEATS (default 3): the page's none / half / all-open / closed cycle is repeated and the
+                // medians printed. Two single readings of one build differed by 166 KB a circuit (seventeenth round): the heap
+                // with none open moved by megabytes between them, so one cycle's baseline cannot carry the figure alone.
+                var cycles = new List<HeapRun>();
+                for (int cycle = 0; cycle < HeapRepeats; cycle++)
+                {
+                    cycles.Add(await HeapPerCircuitAsync(http, contexts, baseUrl + path, name, server.Id));
+                }
+
+                var heap = cycles.OrderBy(c => c.PerCircuit).ElementAt(cycles.Count / 2);
                 double perCircuit = heap.PerCircuit;
                 baseline = baseline == 0 ? perCircuit : baseline;
                 string ratio = path == "/" ? "          " : $"   {perCircuit / baseline,5:F1}x";
                 Console.WriteLine($"  {name,-22} {perCircuit / 1024,8:N0} KB{ratio}   (heap none {heap.None / 1048576.0:F1} MB, open {heap.Open / 1048576.0:F1} MB; after closing them: {heap.LeftOver / 1024:+#,0;-#,0;0} KB per circuit still held)");
-                Console.WriteLine($"  {"",-22} {heap.Marginal / 1024,8:N0} KB marginal: the second half's {heap.SecondHalf} circuits alone (heap with all open minus with the first {contexts.Count - heap.SecondHalf} open), once the process-wide pools are filled");
+                double marginal = cycles.Select(c => c.Marginal).Order().ElementAt(cycles.Count / 2);
+                Console.WriteLine($"  {"",-22} {marginal / 1024,8:N0} KB marginal: the second half's {heap.SecondHalf} circuits alone (heap with all open minus with the first {contexts.Count - heap.SecondHalf} open), once the process-wide pools are filled");
+                if (cycles.Count > 1)
+                {
+                    Console.WriteLine($"  {"",-22} medians of {cycles.Count} cycles; each cycle, all open / marginal (KB) and heap none: {string.Join("; ", cycles.Select(c => $"{c.PerCircuit / 1024:N0} / {c.Marginal / 1024:N0} ({c.None / 1048576.0:F1} MB)"))}");
+                }
             }
 
             if (heaps)
@@ -373,6 +387,8 @@ public static class CircuitsBenchmark
         int secondHalf = contexts.Count - firstHalf;
         return new HeapRun(none, open, (open - none) / (double)contexts.Count, (closed - none) / (double)contexts.Count, (open - half) / (double)secondHalf, secondHalf);
     }
+
+    private static readonly int HeapRepeats = int.TryParse(Environment.GetEnvironmentVariable("ADMINPORTAL_BENCH_HEAP_REPEATS"), out int repeats) && repeats > 0 ? repeats : 3;
 
     private const double StableWithin = 0.01;
     private static int stableReadings;
